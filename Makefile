@@ -1,0 +1,63 @@
+# kvmtimer — top-level build.  Each component owns one fragment in mk/:
+#   mk/core.mk     core library + unit tests      (src/core, include/, tests/unit)
+#   mk/refvmm.mk   reference VMM + its tests      (src/refvmm, tests/refvmm)
+#   mk/vmcores.mk  dump factory                   (scripts/, tests/vmcores)
+#   mk/ext.mk      crash extension kvmtimer.so    (ext/, tests/ext)
+#   mk/cli.mk      standalone CLI                 (src/cli, tests/cli)
+# A fragment adds its binaries to ALL_TARGETS and its test suites to CHECK_SUITES
+# (phony targets that run one suite through tests/run-suite.sh).
+
+BUILD    ?= build
+CC       ?= gcc
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude
+SAN      ?=
+ifeq ($(SAN),1)
+  CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=address,undefined
+  BUILD   := build-san
+endif
+PREFIX   ?= /usr/local
+CACHE    ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/kvmtimer
+export CACHE
+
+ALL_TARGETS  :=
+CHECK_SUITES :=
+UNIT_SUITES  :=
+
+.PHONY: all unit check demo install deps clean san vmcores bench
+all: deps-build
+
+include mk/core.mk
+-include mk/refvmm.mk
+-include mk/ext.mk
+-include mk/cli.mk
+-include mk/vmcores.mk
+
+deps-build:
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory build-all
+
+build-all: $(ALL_TARGETS)
+
+deps:
+	@scripts/deps.sh all
+
+# Fast unit tests only (no dumps, no crash).
+unit: deps-build
+	@rm -rf $(BUILD)/test-logs && mkdir -p $(BUILD)/test-logs
+	@$(MAKE) --no-print-directory -k $(UNIT_SUITES) ; tests/summary.sh $(BUILD)/test-logs
+
+# Every test: what CI runs.
+check: deps
+	@$(MAKE) --no-print-directory build-all
+	@rm -rf $(BUILD)/test-logs && mkdir -p $(BUILD)/test-logs
+	@$(MAKE) --no-print-directory -k $(UNIT_SUITES) $(CHECK_SUITES) ; tests/summary.sh $(BUILD)/test-logs
+
+# Unit tests and CLI under ASan/UBSan.
+san:
+	@$(MAKE) --no-print-directory SAN=1 unit
+
+clean:
+	rm -rf build build-san

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Detectors: pure functions over decoded state.  Each returns true and fills a
+ * finding (flag, severity, one-line reason, the numbers) when it fires.
+ */
+#ifndef KVMTIMER_DETECT_H
+#define KVMTIMER_DETECT_H
+#include <stdbool.h>
+#include "kvmtimer/model.h"
+#include "kvmtimer/state.h"
+
+/* Thresholds; every one settable (kvmlapic/kvmtriage -T name=value). */
+struct kt_thresholds {
+	/* BEHIND for one-shot / TSC-deadline: how late an armed timer may be. */
+	int64_t oneshot_slack_ns;		/* default 1 s */
+	/* RUNAWAY: catch-up expiries left, pre-fix algorithm, at least this many. */
+	uint64_t runaway_min_iterations;	/* default 1000 */
+	/* Cost of one catch-up expiry with IRQs off (time estimates only). */
+	int64_t iteration_cost_ns;		/* default 300 (TCG measured ~300, HW less) */
+	/* DESYNC: |hrtimer expiry - target_expiration| allowed beyond one period. */
+	int64_t desync_slack_ns;		/* default 1 ms */
+	/* BACKWARDS: this_tsc_nsec may be after now by this much (clock granularity). */
+	int64_t future_slack_ns;		/* default 1 s */
+};
+
+void kt_thresholds_default(struct kt_thresholds *t);
+/* Set one threshold by name ("runaway_min_iterations=5000"); KT_EINVAL if unknown. */
+int kt_thresholds_set(struct kt_thresholds *t, const char *assignment);
+
+const char *kt_flag_name(enum kt_flag f);
+const char *kt_severity_name(enum kt_finding_severity s);
+/* Alarm flags are all but INFO-severity findings. */
+
+/* Everything a detector may look at for one vCPU. */
+struct kt_detect_in {
+	const struct kt_host *host;
+	const struct kt_vcpu *vcpu;
+};
+
+bool kt_timer_armed(const struct kt_host *h, const struct kt_vcpu *v);
+
+bool kt_detect_behind(const struct kt_detect_in *in, const struct kt_thresholds *th, struct kt_finding *f);
+bool kt_detect_runaway(const struct kt_detect_in *in, const struct kt_thresholds *th, struct kt_finding *f);
+bool kt_detect_storming(const struct kt_detect_in *in, const struct kt_thresholds *th, struct kt_finding *f);
+bool kt_detect_backwards(const struct kt_detect_in *in, const struct kt_thresholds *th, struct kt_finding *f);
+bool kt_detect_hv_erange(const struct kt_detect_in *in, const struct kt_thresholds *th, struct kt_finding *f);
+bool kt_detect_desync(const struct kt_detect_in *in, const struct kt_thresholds *th, struct kt_finding *f);
+bool kt_detect_lost(const struct kt_detect_in *in, const struct kt_thresholds *th, struct kt_finding *f);
+
+/* Model input for a vCPU at the host's now / host TSC. */
+void kt_vcpu_model_input(const struct kt_host *h, const struct kt_vcpu *v,
+			 const struct kt_thresholds *th, struct kt_model_input *mi);
+
+/* Fill the derived fields of v (delta, guest TSC now, recomputed tscdeadline)
+ * and run every detector, appending findings to v->findings. */
+void kt_analyze_vcpu(const struct kt_host *h, const struct kt_thresholds *th, struct kt_vcpu *v);
+void kt_analyze_host(struct kt_host *h, const struct kt_thresholds *th);
+
+/* Append a finding (bounded by KT_MAX_FINDINGS); returns the slot or NULL. */
+struct kt_finding *kt_finding_add(struct kt_finding *arr, int *n, enum kt_flag flag,
+				  enum kt_finding_severity sev, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+void kt_finding_num(struct kt_finding *f, const char *name, int64_t value);
+void kt_finding_unum(struct kt_finding *f, const char *name, uint64_t value);
+bool kt_vcpu_has_flag(const struct kt_vcpu *v, enum kt_flag flag);
+
+#endif

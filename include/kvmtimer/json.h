@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A small streaming JSON writer shared by the extension and the CLI (why not
+ * jansson: the documents are written once, in order, straight to crash's fp;
+ * building a tree first would only cost memory at 1,000+ vCPUs).
+ */
+#ifndef KVMTIMER_JSON_H
+#define KVMTIMER_JSON_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define KT_JSON_DEPTH 32
+struct kt_json {
+	FILE *fp;
+	int depth;
+	bool need_comma[KT_JSON_DEPTH];
+	bool after_key;
+};
+
+void kt_json_init(struct kt_json *j, FILE *fp);
+void kt_json_obj_begin(struct kt_json *j);
+void kt_json_obj_end(struct kt_json *j);
+void kt_json_arr_begin(struct kt_json *j);
+void kt_json_arr_end(struct kt_json *j);
+void kt_json_key(struct kt_json *j, const char *key);
+void kt_json_str(struct kt_json *j, const char *s);
+void kt_json_int(struct kt_json *j, int64_t v);
+void kt_json_uint(struct kt_json *j, uint64_t v);
+void kt_json_bool(struct kt_json *j, bool v);
+void kt_json_null(struct kt_json *j);
+void kt_json_double(struct kt_json *j, double v);
+/* "0x..." address string. */
+void kt_json_addr(struct kt_json *j, uint64_t addr);
+/* Key + value shorthands. */
+void kt_json_kstr(struct kt_json *j, const char *k, const char *s);
+void kt_json_kint(struct kt_json *j, const char *k, int64_t v);
+void kt_json_kuint(struct kt_json *j, const char *k, uint64_t v);
+void kt_json_kbool(struct kt_json *j, const char *k, bool v);
+void kt_json_kaddr(struct kt_json *j, const char *k, uint64_t addr);
+void kt_json_kdouble(struct kt_json *j, const char *k, double v);
+/* Ends the document with a newline. */
+void kt_json_end_doc(struct kt_json *j);
+
+#endif

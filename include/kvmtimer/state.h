@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Decoded host state: what the walkers read out of a dump and what the model,
+ * detectors and writers consume.  Units are in the names (_ns, _tsc, _cycles).
+ * A field the dump's kernel does not have (member absent from debuginfo) has its
+ * has_* flag false; a field that could not be read sets an error on its owner.
+ */
+#ifndef KVMTIMER_STATE_H
+#define KVMTIMER_STATE_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "kvmtimer/lapic.h"
+#include "kvmtimer/tsc.h"
+
+#define KT_COMM_LEN 16
+#define KT_SYM_LEN 64
+#define KT_MAX_FINDINGS 12
+
+/* One struct hrtimer as found in the dump. */
+struct kt_hrtimer {
+	uint64_t addr;
+	int64_t expires_ns;	/* node.expires */
+	int64_t softexpires_ns;	/* _softexpires */
+	uint64_t function;	/* hrtimer.function */
+	char function_name[KT_SYM_LEN];	/* "" when unknown */
+	uint64_t base;		/* hrtimer.base (struct hrtimer_clock_base *) */
+	uint8_t state;		/* HRTIMER_STATE_ENQUEUED = 1 */
+	bool is_hard, has_is_hard;
+	/* Where the walk of hrtimer_bases found it (cpu -1: not found in any tree). */
+	int cpu;
+	int clock_index;
+	bool queued;		/* seen in a clock base's timerqueue */
+	bool running;		/* hrtimer_clock_base.running points to it */
+};
+
+enum kt_finding_severity { KT_SEV_INFO, KT_SEV_WARNING, KT_SEV_CRITICAL };
+
+/* Flags (names are part of the output interface: defined once, in detect.c). */
+enum kt_flag {
+	KT_FLAG_BEHIND, KT_FLAG_RUNAWAY, KT_FLAG_STORMING, KT_FLAG_BACKWARDS,
+	KT_FLAG_HV_ERANGE, KT_FLAG_DESYNC, KT_FLAG_LOST, KT_FLAG_CORRUPT,
+	KT_FLAG_COUNT
+};
+
+#define KT_FINDING_NUMS 6
+struct kt_finding {
+	enum kt_flag flag;
+	enum kt_finding_severity severity;
+	char reason[200];
+	/* The numbers behind the verdict: name/value pairs, name NULL = unused. */
+	struct { const char *name; int64_t value; bool is_unsigned; } num[KT_FINDING_NUMS];
+};
+
+/* struct kvm_timer + the timer registers of the APIC page. */
+struct kt_timer {
+	uint64_t lapic_addr;	/* struct kvm_lapic * */
+	bool regs_ok;
+	uint32_t lvtt, tmict, tmcct, tdcr, spiv;
+	uint32_t divide_count;	/* kvm_lapic.divide_count */
+	uint32_t timer_mode, timer_mode_mask;
+	enum kt_timer_mode mode;
+	bool masked;
+	uint8_t vector;
+	int64_t period_ns;
+	int64_t target_expiration_ns;
+	uint64_t tscdeadline;
+	uint64_t expired_tscdeadline;
+	uint32_t timer_advance_ns; bool has_timer_advance_ns;	/* v5.1+ */
+	int64_t advance_expire_delta; bool has_advance_expire_delta;	/* v5.3 .. ~6.0 */
+	int32_t pending;
+	bool hv_timer_in_use;
+	bool sw_enabled;	/* SPIV bit 8 */
+	struct kt_hrtimer hrtimer;	/* lapic_timer.timer */
+};
+
+/* TSC state of kvm_vcpu.arch. */
+struct kt_vcpu_tsc {
+	uint64_t l1_tsc_offset;
+	uint64_t tsc_offset;
+	uint64_t l1_tsc_scaling_ratio; bool has_l1_tsc_scaling_ratio;	/* v5.14 */
+	uint64_t tsc_scaling_ratio;
+	uint32_t virtual_tsc_khz;
+	uint32_t virtual_tsc_mult;
+	int8_t virtual_tsc_shift;
+	uint64_t last_guest_tsc;
+	uint64_t last_host_tsc;
+	uint64_t this_tsc_nsec;
+	uint64_t this_tsc_write;
+	uint64_t last_tsc_nsec;
+};
+
+struct kt_vcpu {
+	uint64_t addr;		/* struct kvm_vcpu * */
+	int index;		/* index in vcpu_array / vcpus[] */
+	int vcpu_id;
+	int tid;		/* vcpu->pid's number, 0 if none */
+	char comm[KT_COMM_LEN];
+	int cpu;		/* vcpu->cpu (last host CPU, -1 when not loaded) */
+	int mode;		/* vcpu->mode: OUTSIDE_GUEST_MODE 0, IN_GUEST_MODE 1, ... */
+	uint32_t mp_state;
+	uint64_t apic_base;
+	bool x2apic;
+	bool has_lapic;		/* vcpu->arch.apic != NULL and readable */
+	struct kt_timer timer;
+	struct kt_vcpu_tsc tsc;
+	/* Derived: filled by kt_analyze_vcpu(). */
+	int64_t delta_ns;	/* target_expiration - now */
+	uint64_t tscdeadline_recomputed; bool has_tscdeadline_recomputed;
+	uint64_t guest_tsc_now; bool has_guest_tsc_now;
+	struct kt_finding findings[KT_MAX_FINDINGS];
+	int nfindings;
+	/* Damage found while reading this vCPU (CORRUPT). */
+	char damage[160];
+};
+
+struct kt_vm {
+	uint64_t addr;		/* struct kvm * */
+	int userspace_pid;
+	char comm[KT_COMM_LEN];
+	int online_vcpus;
+	char stats_id[48];
+	struct kt_vcpu *vcpus;
+	int nvcpus;
+	char damage[160];
+};
+
+/* hrtimer_clock_base of one CPU. */
+struct kt_clock_base {
+	uint64_t addr;
+	int index;
+	int clockid;
+	uint64_t running;		/* struct hrtimer * or 0 */
+	struct kt_hrtimer *timers;	/* in expiry order */
+	int ntimers;
+	bool walk_truncated;		/* cap hit or cycle */
+	char damage[160];
+};
+
+#define KT_MAX_CLOCK_BASES 8
+struct kt_cpu_hrtimers {
+	int cpu;
+	uint64_t cpu_base;	/* struct hrtimer_cpu_base * */
+	uint32_t nr_events, nr_retries, nr_hangs;
+	uint32_t max_hang_time_ns;
+	bool hang_detected, in_hrtirq, hres_active;
+	int64_t expires_next_ns;
+	uint64_t next_timer;
+	bool has_counters;	/* CONFIG_HIGH_RES_TIMERS fields present */
+	struct kt_clock_base bases[KT_MAX_CLOCK_BASES];
+	int nbases;
+};
+
+enum kt_fix_status { KT_FIX_UNKNOWN, KT_FIX_FIXED, KT_FIX_VULNERABLE };
+
+struct kt_now {
+	int64_t ns;
+	const char *source;	/* "timekeeper", "user (-n)", "jiffies", ... */
+	/* Every estimate, for display (0 = unavailable). */
+	int64_t timekeeper_ns;
+	int64_t jiffies_ns;
+	int64_t max_expires_next_ns;	/* latest per-CPU expires_next in the past... */
+	int64_t crashtime_s;	/* VMCOREINFO CRASHTIME (wall clock) */
+	uint64_t host_tsc;	/* tkr_mono.cycle_last when the clocksource is the TSC */
+	bool has_host_tsc;
+	char clocksource[24];
+};
+
+/* Everything one command needs about the host. */
+struct kt_host {
+	struct kt_now now;
+	enum kt_fix_status fix;
+	char fix_evidence[200];
+	struct kt_tsc_caps caps;
+	bool is_vmx;		/* kvm_intel loaded (else AMD: no hv timer) */
+	uint32_t preemption_timer_multi;	/* vmx cpu_preemption_timer_multi */
+	uint64_t min_timer_period_us;
+	struct kt_vm *vms;
+	int nvms;
+	struct kt_cpu_hrtimers *cpus;
+	int ncpus;
+	/* Host-level damage (vm_list walk...). */
+	struct kt_finding findings[KT_MAX_FINDINGS];
+	int nfindings;
+};
+
+void kt_host_free(struct kt_host *h);
+
+#endif
