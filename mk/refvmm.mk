@@ -1,0 +1,39 @@
+# mk/refvmm.mk — the reference VMM (src/refvmm) and its tests (tests/refvmm).
+# build/refvmm is built with the top-level CFLAGS (sanitized under SAN=1);
+# build/refvmm-static is always built without sanitizers (-static cannot take them).
+
+REFVMM_SRCS   := $(wildcard src/refvmm/*.c)
+REFVMM_HDRS   := $(wildcard src/refvmm/*.h)
+REFVMM_OBJS   := $(patsubst src/refvmm/%.c,$(BUILD)/refvmm-obj/%.o,$(REFVMM_SRCS)) $(BUILD)/refvmm-obj/guest.o
+REFVMM_SOBJS  := $(patsubst src/refvmm/%.c,$(BUILD)/refvmm-static-obj/%.o,$(REFVMM_SRCS)) $(BUILD)/refvmm-static-obj/guest.o
+REFVMM_CFLAGS := -pthread
+REFVMM_STATIC_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=% -fno-omit-frame-pointer,$(CFLAGS))
+
+ALL_TARGETS  += $(BUILD)/refvmm $(BUILD)/refvmm-static
+CHECK_SUITES += refvmm-test
+
+$(BUILD)/refvmm-obj/%.o: src/refvmm/%.c $(REFVMM_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(REFVMM_CFLAGS) -c -o $@ $<
+
+$(BUILD)/refvmm-obj/guest.o: src/refvmm/guest.S src/refvmm/guest_abi.h
+	@mkdir -p $(@D)
+	$(CC) -Isrc/refvmm -c -o $@ $<
+
+$(BUILD)/refvmm: $(REFVMM_OBJS)
+	$(CC) $(LDFLAGS) -pthread -o $@ $^
+
+$(BUILD)/refvmm-static-obj/%.o: src/refvmm/%.c $(REFVMM_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(REFVMM_STATIC_CFLAGS) $(REFVMM_CFLAGS) -c -o $@ $<
+
+$(BUILD)/refvmm-static-obj/guest.o: src/refvmm/guest.S src/refvmm/guest_abi.h
+	@mkdir -p $(@D)
+	$(CC) -Isrc/refvmm -c -o $@ $<
+
+$(BUILD)/refvmm-static: $(REFVMM_SOBJS)
+	$(CC) -static -pthread -o $@ $^
+
+.PHONY: refvmm-test
+refvmm-test: $(BUILD)/refvmm $(BUILD)/refvmm-static
+	@tests/run-suite.sh refvmm $(BUILD)/test-logs tests/refvmm/run.sh $(BUILD)
