@@ -147,6 +147,7 @@ struct kt_cpu_hrtimers {
 	int64_t expires_next_ns;
 	uint64_t next_timer;
 	bool has_counters;	/* CONFIG_HIGH_RES_TIMERS fields present */
+	bool has_bits;		/* in_hrtirq/hang_detected/hres_active bit offsets known */
 	struct kt_clock_base bases[KT_MAX_CLOCK_BASES];
 	int nbases;
 };
@@ -164,6 +165,7 @@ struct kt_now {
 	uint64_t host_tsc;	/* tkr_mono.cycle_last when the clocksource is the TSC */
 	bool has_host_tsc;
 	char clocksource[24];
+	const char *timekeeper_where;	/* "tk_core.timekeeper", "shadow_timekeeper" */
 };
 
 /* Everything one command needs about the host. */

@@ -13,7 +13,8 @@ uint64_t kt_catchup_iterations(int64_t expires_ns, int64_t basenow_ns, int64_t p
 		return 0;
 	/* Unsigned: the span can exceed INT64_MAX when expires is negative garbage. */
 	uint64_t span = (uint64_t)basenow_ns - (uint64_t)expires_ns;
-	return span / (uint64_t)period_ns + 1;
+	uint64_t n = span / (uint64_t)period_ns;
+	return n == UINT64_MAX ? n : n + 1;	/* saturate, never wrap to 0 */
 }
 
 void kt_model_advance(const struct kt_model_input *in, enum kt_algo algo,

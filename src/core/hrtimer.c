@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Every CPU's hrtimer bases: hrtimer_bases (per-CPU), each clock base's
+ * timerqueue (an rbtree of struct hrtimer, walked in order = expiry order) and
+ * its running timer.  The walk is bounded (depth, count) and cycle-safe; the
+ * validator (parent links, order, base back-pointers, leftmost) is separate.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "session.h"
+
+#define KT_MAX_TIMERS_PER_BASE 65536
+#define KT_MAX_RB_DEPTH 96	/* an rbtree of 2^48 nodes is < 96 deep */
+
+static void base_damage(struct kt_clock_base *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#include <stdarg.h>
+static void base_damage(struct kt_clock_base *b, const char *fmt, ...)
+{
+	if (b->damage[0])
+		return;	/* the first damage is the one that matters */
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(b->damage, sizeof(b->damage), fmt, ap);
+	va_end(ap);
+}
+
+static void read_hrtimer(struct kt_session *s, uint64_t addr, struct kt_hrtimer *t)
+{
+	const struct kt_layout *l = &s->layout;
+	unsigned char b[256];
+	size_t sz = (size_t)l->sizeof_hrtimer;
+
+	if (sz > sizeof(b))
+		sz = sizeof(b);
+	memset(t, 0, sizeof(*t));
+	t->addr = addr;
+	t->cpu = -1;
+	if (kt_read(&s->reader, addr, b, sz) != KT_OK)
+		return;
+	t->expires_ns = kt_gets(b, sz, kt_nest(l->hrtimer__node, l->timerqueue_node__expires));
+	t->softexpires_ns = kt_gets(b, sz, l->hrtimer___softexpires);
+	t->function = kt_get(b, sz, l->hrtimer__function);
+	t->base = kt_get(b, sz, l->hrtimer__base);
+	t->state = (uint8_t)kt_get(b, sz, l->hrtimer__state);
+	t->has_is_hard = kt_has(l->hrtimer__is_hard);
+	t->is_hard = kt_get(b, sz, l->hrtimer__is_hard) != 0;
+	if (t->function)
+		s->reader.ops->symbol_name(s->reader.ctx, t->function, t->function_name,
+					   sizeof(t->function_name), &(uint64_t){0});
+}
+
+/* rb_node -> struct hrtimer (hrtimer.node.node). */
+static uint64_t node_to_hrtimer(const struct kt_layout *l, uint64_t node)
+{
+	return node - (uint64_t)l->hrtimer__node.off - (uint64_t)l->timerqueue_node__node.off;
+}
+
+struct rbn { uint64_t self, parent, left, right; };
+
+static bool read_rbn(struct kt_session *s, uint64_t node, struct rbn *n)
+{
+	const struct kt_layout *l = &s->layout;
+	uint64_t w[3];
+	if (kt_read(&s->reader, node, w, sizeof(w)) != KT_OK)
+		return false;
+	n->self = node;
+	n->parent = w[l->rb_node____rb_parent_color.off / 8] & ~3ULL;
+	n->right = w[l->rb_node__rb_right.off / 8];
+	n->left = w[l->rb_node__rb_left.off / 8];
+	return true;
+}
+
+/* In-order walk of one timerqueue; fills b->timers (expiry order). */
+static void walk_base(struct kt_session *s, struct kt_clock_base *b, uint64_t root,
+		      uint64_t leftmost, bool kvm_only, uint64_t apic_timer_fn)
+{
+	const struct kt_layout *l = &s->layout;
+	struct rbn stack[KT_MAX_RB_DEPTH];
+	int sp = 0, cap = 0, visited = 0;
+	uint64_t cur = root, expect_parent = 0;
+	struct kt_addrset seen = { 0 };
+	int64_t last_expires = INT64_MIN;
+
+	for (;;) {
+		while (cur) {
+			if (sp >= KT_MAX_RB_DEPTH) {
+				base_damage(b, "rbtree deeper than %d at node 0x%llx (cycle?)",
+					    KT_MAX_RB_DEPTH, (unsigned long long)cur);
+				goto out;
+			}
+			if (!kt_addrset_add(&seen, cur)) {
+				base_damage(b, "rbtree cycle: node 0x%llx reached twice",
+					    (unsigned long long)cur);
+				goto out;
+			}
+			if (!read_rbn(s, cur, &stack[sp])) {
+				base_damage(b, "rbtree node 0x%llx unreadable",
+					    (unsigned long long)cur);
+				goto out;
+			}
+			/* Validator: every node's parent pointer names the node above it. */
+			if (stack[sp].parent != expect_parent)
+				base_damage(b, "rbtree node 0x%llx: parent 0x%llx, expected 0x%llx",
+					    (unsigned long long)cur,
+					    (unsigned long long)stack[sp].parent,
+					    (unsigned long long)expect_parent);
+			expect_parent = cur;
+			cur = stack[sp].left;
+			sp++;
+		}
+		if (!sp)
+			break;
+		if (visited >= KT_MAX_TIMERS_PER_BASE) {
+			base_damage(b, "more than %d timers: walk stopped", KT_MAX_TIMERS_PER_BASE);
+			break;
+		}
+		struct rbn n = stack[--sp];
+		visited++;
+		struct kt_hrtimer t;
+		read_hrtimer(s, node_to_hrtimer(l, n.self), &t);
+		if (visited == 1 && leftmost && leftmost != n.self)
+			base_damage(b, "leftmost is 0x%llx but the first node is 0x%llx",
+				    (unsigned long long)leftmost, (unsigned long long)n.self);
+		if (t.expires_ns < last_expires)
+			base_damage(b, "hrtimer 0x%llx expires before its predecessor (tree order broken)",
+				    (unsigned long long)t.addr);
+		last_expires = t.expires_ns;
+		if (t.base && t.base != b->addr)
+			base_damage(b, "hrtimer 0x%llx .base = 0x%llx, not this clock base",
+				    (unsigned long long)t.addr, (unsigned long long)t.base);
+		t.queued = true;
+		t.clock_index = b->index;
+		if (!kvm_only || (apic_timer_fn && t.function == apic_timer_fn) ||
+		    strstr(t.function_name, "kvm") || strstr(t.function_name, "pit_timer")) {
+			if (b->ntimers == cap) {
+				int ncap = cap ? cap * 2 : 16;
+				struct kt_hrtimer *nt = realloc(b->timers, (size_t)ncap * sizeof(*nt));
+				if (!nt)
+					goto out;
+				b->timers = nt;
+				cap = ncap;
+			}
+			b->timers[b->ntimers++] = t;
+		}
+		cur = n.right;
+		expect_parent = n.self;
+	}
+out:
+	if (b->damage[0])
+		b->walk_truncated = true;
+	kt_addrset_free(&seen);
+}
+
+static bool bit_of(const unsigned char *buf, size_t len, long bit)
+{
+	if (bit < 0 || (size_t)(bit / 8) >= len)
+		return false;
+	return (buf[bit / 8] >> (bit % 8)) & 1;
+}
+
+static void load_cpu(struct kt_session *s, struct kt_cpu_hrtimers *c, uint64_t cpu_base,
+		     bool kvm_only, uint64_t apic_timer_fn)
+{
+	const struct kt_layout *l = &s->layout;
+	size_t sz = (size_t)l->sizeof_hrtimer_cpu_base;
+	unsigned char *b = malloc(sz);
+
+	c->cpu_base = cpu_base;
+	if (!b)
+		return;
+	if (kt_read(&s->reader, cpu_base, b, sz) != KT_OK) {
+		c->nbases = 0;
+		free(b);
+		return;
+	}
+	c->has_counters = kt_has(l->hrtimer_cpu_base__nr_events);
+	c->nr_events = (uint32_t)kt_get(b, sz, l->hrtimer_cpu_base__nr_events);
+	c->nr_retries = (uint32_t)kt_get(b, sz, l->hrtimer_cpu_base__nr_retries);
+	c->nr_hangs = (uint32_t)kt_get(b, sz, l->hrtimer_cpu_base__nr_hangs);
+	c->max_hang_time_ns = (uint32_t)kt_get(b, sz, l->hrtimer_cpu_base__max_hang_time);
+	c->expires_next_ns = kt_gets(b, sz, l->hrtimer_cpu_base__expires_next);
+	c->next_timer = kt_get(b, sz, l->hrtimer_cpu_base__next_timer);
+	c->has_bits = l->in_hrtirq_bit >= 0;
+	c->in_hrtirq = bit_of(b, sz, l->in_hrtirq_bit);
+	c->hang_detected = bit_of(b, sz, l->hang_detected_bit);
+	c->hres_active = bit_of(b, sz, l->hres_active_bit);
+
+	long bsz = l->sizeof_hrtimer_clock_base;
+	long nb = l->hrtimer_cpu_base__clock_base.size / (bsz > 0 ? bsz : 1);
+	if (nb > KT_MAX_CLOCK_BASES)
+		nb = KT_MAX_CLOCK_BASES;
+	c->nbases = (int)nb;
+	for (int i = 0; i < c->nbases; i++) {
+		struct kt_clock_base *cb = &c->bases[i];
+		long boff = l->hrtimer_cpu_base__clock_base.off + i * bsz;
+		struct kt_field F;
+		cb->addr = cpu_base + (uint64_t)boff;
+		cb->index = i;
+#define BF(m) (F = l->hrtimer_clock_base__##m, F.off = F.off >= 0 ? F.off + boff : -1, F)
+		cb->clockid = (int)kt_gets(b, sz, BF(clockid));
+		cb->running = kt_get(b, sz, BF(running));
+		struct kt_field A = BF(active);
+#undef BF
+		uint64_t root, leftmost = 0;
+		if (kt_has(l->timerqueue_head__rb_root)) {	/* v5.4+: rb_root_cached */
+			struct kt_field R = kt_nest(A, l->timerqueue_head__rb_root);
+			root = kt_get(b, sz, kt_nest(R, l->rb_root_cached__rb_root));
+			leftmost = kt_get(b, sz, kt_nest(R, l->rb_root_cached__rb_leftmost));
+		} else {	/* before: struct rb_root head; timerqueue_node *next */
+			root = kt_get(b, sz, kt_nest(A, l->timerqueue_head__head));
+			leftmost = kt_get(b, sz, kt_nest(A, l->timerqueue_head__next));
+			if (leftmost)
+				leftmost += (uint64_t)l->timerqueue_node__node.off;
+		}
+		walk_base(s, cb, root, leftmost, kvm_only, apic_timer_fn);
+	}
+	free(b);
+}
+
+void kt_load_hrtimers(struct kt_session *s, struct kt_host *h, bool kvm_only)
+{
+	const struct kt_reader *r = &s->reader;
+	uint64_t bases, apic_timer_fn = 0;
+	char msg[160];
+
+	if (!s->layout.have_hrtimer || kt_symbol(r, "hrtimer_bases", &bases) != KT_OK) {
+		kt_finding_add(h->findings, &h->nfindings, KT_FLAG_CORRUPT, KT_SEV_INFO,
+			       "hrtimer_bases or struct hrtimer types not found: hrtimers not walked");
+		return;
+	}
+	kt_symbol(r, "apic_timer_fn", &apic_timer_fn);
+	int n = r->ops->nr_cpus(r->ctx);
+	if (n <= 0 || n > 8192)
+		n = n <= 0 ? 1 : 8192;
+	h->cpus = calloc((size_t)n, sizeof(*h->cpus));
+	if (!h->cpus)
+		return;
+	for (int cpu = 0; cpu < n; cpu++) {
+		uint64_t off;
+		if (r->ops->percpu_offset(r->ctx, cpu, &off) != KT_OK)
+			continue;
+		struct kt_cpu_hrtimers *c = &h->cpus[h->ncpus++];
+		c->cpu = cpu;
+		load_cpu(s, c, bases + off, kvm_only, apic_timer_fn);
+		for (int i = 0; i < c->nbases; i++) {
+			struct kt_clock_base *b = &c->bases[i];
+			for (int j = 0; j < b->ntimers; j++)
+				b->timers[j].cpu = cpu;
+			if (b->damage[0]) {
+				snprintf(msg, sizeof(msg), "CPU %d clock base %d: %s", cpu, i, b->damage);
+				kt_finding_add(h->findings, &h->nfindings, KT_FLAG_CORRUPT,
+					       KT_SEV_WARNING, "%s", msg);
+			}
+		}
+	}
+}
+
+/* Find each vCPU's lapic hrtimer among the queued and running timers:
+ * one sorted index of every timer seen, one binary search per vCPU. */
+struct where { uint64_t addr; int cpu, base; bool running; };
+
+static int where_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct where *)a)->addr, y = ((const struct where *)b)->addr;
+	return x < y ? -1 : x > y;
+}
+
+void kt_link_vcpu_hrtimers(struct kt_host *h)
+{
+	size_t n = 0, k = 0;
+	for (int c = 0; c < h->ncpus; c++)
+		for (int i = 0; i < h->cpus[c].nbases; i++)
+			n += (size_t)h->cpus[c].bases[i].ntimers + 1;
+	struct where *w = calloc(n ? n : 1, sizeof(*w));
+	if (!w)
+		return;
+	for (int c = 0; c < h->ncpus; c++)
+		for (int i = 0; i < h->cpus[c].nbases; i++) {
+			const struct kt_clock_base *b = &h->cpus[c].bases[i];
+			if (b->running)
+				w[k++] = (struct where){ b->running, h->cpus[c].cpu, i, true };
+			for (int t = 0; t < b->ntimers; t++)
+				w[k++] = (struct where){ b->timers[t].addr, h->cpus[c].cpu, i, false };
+		}
+	qsort(w, k, sizeof(*w), where_cmp);
+	for (int i = 0; i < h->nvms; i++)
+		for (int j = 0; j < h->vms[i].nvcpus; j++) {
+			struct kt_hrtimer *hr = &h->vms[i].vcpus[j].timer.hrtimer;
+			struct where key = { .addr = hr->addr }, *e;
+			if (!hr->addr || !(e = bsearch(&key, w, k, sizeof(*w), where_cmp)))
+				continue;
+			/* Several entries may match (running and queued): visit them all. */
+			while (e > w && e[-1].addr == hr->addr)
+				e--;
+			for (; e < w + k && e->addr == hr->addr; e++) {
+				hr->cpu = e->cpu;
+				hr->clock_index = e->base;
+				if (e->running)
+					hr->running = true;
+				else
+					hr->queued = true;
+			}
+		}
+	free(w);
+}

@@ -1,0 +1,25 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Resolve every member of layout.def once, through the reader. */
+#include "layout.h"
+
+void kt_layout_resolve(const struct kt_reader *r, struct kt_layout *l)
+{
+	const struct kt_reader_ops *o = r->ops;
+#define KT_M(t, m) \
+	l->t##__##m.off = o->member_offset(r->ctx, #t, #m); \
+	l->t##__##m.size = l->t##__##m.off >= 0 ? o->member_size(r->ctx, #t, #m) : -1;
+#define KT_S(t) l->sizeof_##t = o->type_size(r->ctx, #t);
+#include "layout.def"
+#undef KT_M
+#undef KT_S
+	l->have_kvm = l->sizeof_kvm > 0 && l->sizeof_kvm_vcpu > 0 && l->sizeof_kvm_lapic > 0 &&
+		      kt_has(l->kvm_timer__period) && kt_has(l->kvm__vm_list);
+	l->have_hrtimer = l->sizeof_hrtimer > 0 && l->sizeof_hrtimer_cpu_base > 0 &&
+			  l->sizeof_hrtimer_clock_base > 0 && kt_has(l->hrtimer_clock_base__active);
+	l->in_hrtirq_bit = l->hang_detected_bit = l->hres_active_bit = -1;
+	if (o->member_bit_offset) {
+		l->in_hrtirq_bit = o->member_bit_offset(r->ctx, "hrtimer_cpu_base", "in_hrtirq");
+		l->hang_detected_bit = o->member_bit_offset(r->ctx, "hrtimer_cpu_base", "hang_detected");
+		l->hres_active_bit = o->member_bit_offset(r->ctx, "hrtimer_cpu_base", "hres_active");
+	}
+}
