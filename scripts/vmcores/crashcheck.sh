@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# crashcheck.sh storm VMLINUX VMCORE — ask crash itself whether a CPU of the dump is
+# inside the LAPIC timer catch-up loop: some CPU's hrtimer_cpu_base.clock_base[i].running
+# is an hrtimer whose function is apic_timer_fn.  Prints {"cpu":…,"clock_base":…,
+# "hrtimer":…,"function":"apic_timer_fn",…} and exits 0 when true, exits 1 otherwise.
+set -euo pipefail
+mode=$1 vmlinux=$2 vmcore=$3
+[ "$mode" = storm ] || { echo "usage: $0 storm VMLINUX VMCORE" >&2; exit 2; }
+# Per-CPU hrtimer_cpu_base, printed whole for every CPU; crash marks each CPU's block.
+out=$(printf 'p hrtimer_bases:a\nquit\n' | crash -s "$vmlinux" "$vmcore" 2>&1)
+echo "$out" >&2
+# Lines: "per_cpu(hrtimer_bases, N) = {" ... "running = 0xffff..., " (one per clock_base).
+cands=$(awk '
+  /^per_cpu\(hrtimer_bases, [0-9]+\)/ { cpu = $2; sub(/\)/, "", cpu); base = -1 }
+  /index = / { base++ }
+  /running = 0x[0-9a-f]+/ { match($0, /running = 0x[0-9a-f]+/); v = substr($0, RSTART + 10, RLENGTH - 10);
+                            if (v != "0x0") print cpu, base, v }' <<<"$out")
+[ -n "$cands" ] || exit 1
+while read -r cpu base hr; do
+  f=$(printf 'struct hrtimer.function,state %s\nsym %s\nquit\n' "$hr" "$hr" | crash -s "$vmlinux" "$vmcore" 2>&1)
+  echo "$f" >&2
+  fn=$(sed -n 's/.*function = 0x[0-9a-f]* <\([^>+]*\)>.*/\1/p' <<<"$f" | head -1)
+  if [ "$fn" = apic_timer_fn ]; then
+    printf '{"cpu":%d,"clock_base":%d,"hrtimer":"%s","function":"%s"}\n' "$cpu" "$base" "$hr" "$fn"
+    exit 0
+  fi
+done <<<"$cands"
+exit 1

@@ -1,0 +1,166 @@
+# gdbfactory.py — run inside `gdb -batch` attached to QEMU's gdbstub (guest halted).
+# Performs one factory action on the live guest kernel and writes what it did as JSON
+# to $KVMT_OUT.  Every offset comes from debuginfo through gdb expressions
+# (&((struct T *)0)->field), never hard-coded.
+#   KVMT_ACTION=tk-base   D=secs  move the timekeepers forward by D seconds (as if the tick
+#                                 after a D-second stall had already accumulated it)
+#   KVMT_ACTION=tk-cycles D=secs  host clock jumps D at the next read: cycle_last -= D*tsc_khz*1000
+#   KVMT_ACTION=corrupt           plant the damages listed in corrupt() (needs kvm.ko symbols)
+import gdb, json, os, struct
+
+INF = gdb.selected_inferior()
+U64 = gdb.lookup_type("unsigned long long")
+
+def ev(e):        return gdb.parse_and_eval(e)
+def num(e):       return int(ev("(unsigned long long)(%s)" % e)) & (2**64 - 1)
+def addr(e):      return num("&(%s)" % e)
+def size(e):      return int(ev("sizeof(%s)" % e))
+def rd(a, n=8):   return int.from_bytes(bytes(INF.read_memory(a, n)), "little")
+def wr(a, v, n=8):
+    INF.write_memory(a, (v & (2**(8*n) - 1)).to_bytes(n, "little"))
+    assert rd(a, n) == v & (2**(8*n) - 1), "write did not stick at %#x" % a
+
+changes = []
+def change(desc, a, new, n=8, **extra):
+    """Write NEW (n bytes) at address A; remember old/new for the manifest."""
+    old = rd(a, n)
+    wr(a, new, n)
+    c = dict(symbol=desc, address="%#x" % a, size=n, old=old, new=new & (2**(8*n) - 1))
+    c.update(extra)
+    changes.append(c)
+    gdb.write("changed %s @%#x: %#x -> %#x\n" % (desc, a, old, new & (2**(8*n) - 1)))
+
+TKS = ["tk_core.timekeeper", "shadow_timekeeper"]
+
+def clock_info():
+    tk = TKS[0]
+    return dict(
+        clocksource=ev("%s.tkr_mono.clock->name" % tk).string(),
+        tsc_khz=num("tsc_khz"),
+        mult=num("%s.tkr_mono.mult" % tk), shift=num("%s.tkr_mono.shift" % tk),
+        mono_now_before_ns=num("%s.tkr_mono.base" % tk)
+            + (num("%s.tkr_mono.xtime_nsec" % tk) >> num("%s.tkr_mono.shift" % tk)),
+        cycle_last_before=num("%s.tkr_mono.cycle_last" % tk))
+
+def tk_base(d):
+    info = clock_info()
+    ns = d * 10**9
+    for tk in TKS:
+        for f, delta in (("tkr_mono.base", ns), ("tkr_raw.base", ns),
+                         ("xtime_sec", d), ("ktime_sec", d), ("raw_sec", d)):
+            e = "%s.%s" % (tk, f)
+            change(e, addr(e), num(e) + delta, size(e))
+    info["mono_now_after_ns"] = info["mono_now_before_ns"] + ns
+    return dict(method="tk-base", seconds=d, **info)
+
+def tk_cycles(d):
+    info = clock_info()
+    if info["clocksource"] != "tsc":
+        raise gdb.GdbError("clocksource is %s, not tsc" % info["clocksource"])
+    cyc = d * info["tsc_khz"] * 1000
+    for tk in TKS:
+        for f in ("tkr_mono.cycle_last", "tkr_raw.cycle_last"):
+            e = "%s.%s" % (tk, f)
+            change(e, addr(e), num(e) - cyc, size(e))
+    return dict(method="tk-cycles", seconds=d, cycles=cyc, **info)
+
+# ---- corrupt -------------------------------------------------------------------------
+UNMAPPED = 0xffff8000deadb000      # x86-64 guard hole: canonical, never mapped by Linux
+LIST_POISON1 = 0xdead000000000100
+
+def off(t, f): return num("&((%s *)0)->%s" % (t, f))
+
+def vm_list():
+    head = addr("vm_list"); o = off("struct kvm", "vm_list")
+    kvms, n = [], rd(head)
+    while n != head and len(kvms) < 1000:
+        kvms.append(n - o); n = rd(n)
+    return kvms
+
+def xa_node_of(kvm):
+    """The root xa_node of kvm->vcpu_array, or None if the xarray has no node."""
+    h = num("((struct kvm *)%#x)->vcpu_array.xa_head" % kvm)
+    return h - 2 if (h & 3) == 2 and h > 4096 else None
+
+def xa_load(kvm, idx):
+    e = num("((struct kvm *)%#x)->vcpu_array.xa_head" % kvm)
+    if (e & 3) != 2:
+        return e if idx == 0 else 0
+    while (e & 3) == 2 and e > 4096:
+        node = e - 2
+        sh = num("((struct xa_node *)%#x)->shift" % node)
+        e = num("((struct xa_node *)%#x)->slots[%d]" % (node, (idx >> sh) & 63))
+    return e
+
+def rb_leaves(root, depth=0, parent=None, out=None):
+    out = [] if out is None else out
+    if not root or depth > 64:
+        return out
+    l = num("((struct rb_node *)%#x)->rb_left" % root)
+    r = num("((struct rb_node *)%#x)->rb_right" % root)
+    if not l and not r:
+        out.append((depth, root))
+    rb_leaves(l, depth + 1, root, out); rb_leaves(r, depth + 1, root, out)
+    return out
+
+def corrupt():
+    damages = []
+    kvms = vm_list()
+    if len(kvms) < 3:
+        raise gdb.GdbError("corrupt needs >= 3 VMs on vm_list, found %d" % len(kvms))
+    # 1. hrtimer rbtree cycle: the deepest leaf of the busiest CPU's CLOCK_MONOTONIC tree
+    #    gets rb_left = the tree's root (an ancestor): an in-order walk loops forever.
+    best = None
+    for cpu in range(num("nr_cpu_ids")):
+        base = addr("hrtimer_bases") + num("__per_cpu_offset[%d]" % cpu)
+        rootp = addr("((struct hrtimer_cpu_base *)%#x)->clock_base[0].active.rb_root.rb_root.rb_node" % base)
+        root = rd(rootp)
+        leaves = rb_leaves(root)
+        if leaves:
+            d, leaf = max(leaves)
+            if d >= 1 and (best is None or d > best[0]):
+                best = (d, leaf, root, cpu)
+    if not best:
+        raise gdb.GdbError("no hrtimer tree with >= 2 nodes")
+    d, leaf, root, cpu = best
+    change("hrtimer rb_node.rb_left", addr("((struct rb_node *)%#x)->rb_left" % leaf), root,
+           kind="hrtimer_rbtree_cycle", cpu=cpu, clock_base=0, node="%#x" % leaf,
+           depth=d, root="%#x" % root,
+           hrtimer_function=str(ev("((struct hrtimer *)%#x)->function" % leaf)))
+    # 2. kvm_lapic pointer to unmapped memory: first VM on vm_list, its vCPU 1 (or 0).
+    kvm = kvms[0]
+    nv = num("((struct kvm *)%#x)->online_vcpus.counter" % kvm)
+    idx = 1 if nv > 1 else 0
+    vcpu = xa_load(kvm, idx)
+    change("kvm_vcpu.arch.apic", addr("((struct kvm_vcpu *)%#x)->arch.apic" % vcpu), UNMAPPED,
+           kind="lapic_pointer_unmapped", kvm="%#x" % kvm, vcpu="%#x" % vcpu, vcpu_idx=idx,
+           userspace_pid=num("((struct kvm *)%#x)->userspace_pid" % kvm))
+    # 3. vcpu_array xarray node: second VM; slot 1 of its root node -> unmapped memory.
+    kvm = kvms[1]
+    node = xa_node_of(kvm)
+    if node is None:
+        raise gdb.GdbError("second VM's vcpu_array has no xa_node (needs >= 2 vCPUs)")
+    slot = addr("((struct xa_node *)%#x)->slots[1]" % node)
+    change("xa_node.slots[1]", slot, UNMAPPED, kind="vcpu_array_node", kvm="%#x" % kvm,
+           xa_node="%#x" % node, userspace_pid=num("((struct kvm *)%#x)->userspace_pid" % kvm))
+    # 4. wild vm_list pointer: the last VM's vm_list.next (should point back to the head).
+    kvm = kvms[-1]
+    change("kvm.vm_list.next", addr("((struct kvm *)%#x)->vm_list.next" % kvm), LIST_POISON1,
+           kind="vm_list_wild", kvm="%#x" % kvm,
+           userspace_pid=num("((struct kvm *)%#x)->userspace_pid" % kvm))
+    return dict(vms_before=["%#x" % k for k in kvms])
+
+act = os.environ["KVMT_ACTION"]
+if act == "tk-base":
+    res = dict(injection=tk_base(int(os.environ["D"])))
+elif act == "tk-cycles":
+    res = dict(injection=tk_cycles(int(os.environ["D"])))
+elif act == "corrupt":
+    res = dict(corruption=corrupt())
+else:
+    raise gdb.GdbError("unknown KVMT_ACTION " + act)
+key = "injection" if "injection" in res else "corruption"
+res[key]["fields" if key == "injection" else "damages"] = changes
+with open(os.environ["KVMT_OUT"], "w") as f:
+    json.dump(res, f, indent=1)
+gdb.write("gdbfactory: %s done, %d writes\n" % (act, len(changes)))

@@ -1,0 +1,49 @@
+#!/bin/busybox sh
+# init.sh — /init of the factory's guest (the KVM *host* that gets dumped).
+# Console (kernel log) is ttyS0; machine-readable results go to ttyS1 as lines
+#   KVMT <key> <value...>
+# which the host side (scenario.sh) parses: module sections for gdb's add-symbol-file,
+# the kernel's _text (KASLR), refvmm's stdout, its manifest (base64 of gzip) and READY.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+mkdir -p /tmp && mount -t tmpfs tmp /tmp
+stty -F /dev/ttyS1 raw -echo 2>/dev/null
+out() { echo "KVMT $*" > /dev/ttyS1; }
+. /scenario.env            # REFVMM_ARGS, SCENARIO
+out BOOT "$SCENARIO" "$(uname -r)"
+dmesg -n 1                 # keep the console quiet while we talk on ttyS1
+for m in $(cat /lib/modules/order 2>/dev/null); do
+  # kvm_amd: nested=1 is the default; nothing special needed.
+  insmod "/lib/modules/$m.ko" || out ERROR "insmod $m failed"
+done
+for mod in kvm kvm_amd; do
+  for s in .text .data .bss; do
+    [ -r /sys/module/$mod/sections/$s ] && out SECTION $mod $s "$(cat /sys/module/$mod/sections/$s)"
+  done
+done
+out TEXT "$(grep -m1 ' _text$' /proc/kallsyms | cut -d' ' -f1)"
+out CMDLINE "$(cat /proc/cmdline)"
+[ -c /dev/kvm ] || out ERROR "no /dev/kvm"
+if [ -x /refvmm-static ]; then
+  out RUN /refvmm-static $REFVMM_ARGS --manifest /tmp/manifest.json
+  /refvmm-static $REFVMM_ARGS --manifest /tmp/manifest.json > /tmp/refvmm.out 2>&1 &
+  pid=$!
+  i=0
+  until grep -qx 'refvmm: ready' /tmp/refvmm.out 2>/dev/null; do
+    if ! kill -0 $pid 2>/dev/null; then out ERROR "refvmm exited"; break; fi
+    i=$((i+1)); [ $i -gt ${READY_TIMEOUT:-600} ] && { out ERROR "refvmm not ready"; break; }
+    sleep 1
+  done
+  sed 's/^/KVMT REFVMM /' /tmp/refvmm.out > /dev/ttyS1
+  if [ -s /tmp/manifest.json ]; then
+    gzip -c /tmp/manifest.json | base64 | sed 's/^/KVMT MANIFEST /' > /dev/ttyS1
+  fi
+else
+  out ERROR "no /refvmm-static in initramfs"
+fi
+out READY
+# Stay alive; the host side dumps us and kills QEMU.
+while :; do sleep 3600; done

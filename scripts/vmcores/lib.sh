@@ -1,0 +1,28 @@
+# lib.sh — shared helpers for the dump factory (sourced, not run).
+# Cache layout under $CACHE (default ~/.cache/kvmtimer), see vmcores/README.md:
+#   debian/<abi>/          Debian cloud kernel: vmlinuz, modules, vmlinux + kvm*.ko debuginfo
+#   refkernel/<key>/       reference kernel (fix reverted): bzImage, vmlinux, .config
+#   initramfs/<key>.cpio.gz
+#   dumps/<scenario>/<key>/  vmcore, manifest.json, serial.log, factory.log
+#   times.log              measured wall times of every step (appended)
+set -euo pipefail
+FACTORY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$FACTORY_DIR/../.." && pwd)
+: "${CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/kvmtimer}"
+mkdir -p "$CACHE"
+CACHE=$(cd "$CACHE" && pwd)
+# Be a good neighbour: everything heavy runs at low priority.
+NICE="nice -n 10"
+JOBS=${JOBS:-$(nproc)}
+
+log()  { printf '[vmcores %s] %s\n' "$(date +%T)" "$*" >&2; }
+die()  { log "ERROR: $*"; exit 1; }
+# timed LABEL CMD... — run CMD, append its wall time to $CACHE/times.log.
+timed() {
+  local label=$1; shift; local t0=$SECONDS rc=0
+  "$@" || rc=$?
+  printf '%s %-28s %4ds rc=%d\n' "$(date -u +%FT%TZ)" "$label" $((SECONDS - t0)) $rc >> "$CACHE/times.log"
+  return $rc
+}
+# hash of files/strings, short: key for cache directories.
+hashof() { cat "$@" | sha256sum | cut -c1-12; }

@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""mkmanifest.py RUNDIR [options] — compose a scenario's manifest.json on stdout.
+
+The manifest is refvmm's own ground truth (its --manifest JSON: "vms", "events", as
+captured from the guest's ttyS1) plus a "factory" object saying what the factory did:
+kernel and debuginfo, QEMU and kernel command lines, KASLR slide, kvm.ko section
+addresses, how and when the dump was taken, and the injection / corruption / storm
+records written by gdbfactory.py and crashcheck.sh (every field moved: address, old, new).
+"""
+import argparse, base64, gzip, json, os, sys, time
+
+ap = argparse.ArgumentParser()
+ap.add_argument("run")
+for o in ("scenario", "kind", "kernel", "vmlinux", "modules", "fixed", "formats", "cmdline",
+          "qemu", "refvmm-args", "dump-note", "slide", "seconds", "final-dir"):
+    ap.add_argument("--" + o, required=True)
+a = ap.parse_args()
+
+sections, refvmm_out, b64, errors = {}, [], [], []
+text = cmdline = uname = None
+for line in open(os.path.join(a.run, "data.txt"), errors="replace"):
+    w = line.rstrip("\n").split(" ", 2)
+    if len(w) < 2 or w[0] != "KVMT":
+        continue
+    rest = w[2] if len(w) > 2 else ""
+    if w[1] == "SECTION":
+        mod, sec, addr = rest.split()
+        sections.setdefault(mod, {})[sec] = addr
+    elif w[1] == "TEXT":
+        text = rest
+    elif w[1] == "CMDLINE":
+        cmdline = rest
+    elif w[1] == "BOOT":
+        uname = rest.split()[-1]
+    elif w[1] == "REFVMM":
+        refvmm_out.append(rest)
+    elif w[1] == "MANIFEST":
+        b64.append(rest.strip())
+    elif w[1] == "ERROR":
+        errors.append(rest)
+
+m = json.loads(gzip.decompress(base64.b64decode("".join(b64)))) if b64 else {"vms": [], "events": []}
+d = a.final_dir
+fmts = a.formats.split()
+dumps = [{"format": f, "path": os.path.join(d, "vmcore" if i == 0 else "vmcore." + f)}
+         for i, f in enumerate(fmts)]
+fac = {
+    "scenario": a.scenario,
+    "generated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    "kernel": {"kind": a.kind, "version": a.kernel, "uname": uname,
+               "fixed": a.fixed == "true", "vmlinux": a.vmlinux,
+               "modules": json.loads(a.modules)},
+    "kernel_cmdline": cmdline or a.cmdline,
+    "qemu": a.qemu,
+    "kaslr": {"_text": "0x" + text if text else None, "slide": int(a.slide)},
+    "module_sections": sections,
+    "refvmm": {"args": a.refvmm_args, "stdout": refvmm_out},
+    "guest_errors": errors,
+    "dump": {"how": a.dump_note, "files": dumps},
+    "seconds": int(a.seconds),
+}
+act = os.path.join(a.run, "action.json")
+if os.path.exists(act):
+    fac.update(json.load(open(act)))
+m["factory"] = fac
+json.dump(m, sys.stdout, indent=1)
+sys.stdout.write("\n")

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# refkernel.sh — build (or reuse) the reference kernel: Debian's linux-source-6.1 with
+# the upstream periodic-timer fix reverted (scripts/patches/0001-*.patch), tinyconfig +
+# refkernel.config, KVM/KVM_AMD built in.  Prints the cache directory holding
+#   bzImage  vmlinux  config  version
+# Cache key = source package version + patch hash + config fragment hash.
+. "$(dirname "$0")/lib.sh"
+src=/usr/src/linux-source-6.1.tar.xz
+[ -r "$src" ] || die "$src missing (apt-get install linux-source-6.1)"
+srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+patch=$REPO/scripts/patches/0001-kvm-revert-periodic-timer-fix.patch
+frag=$FACTORY_DIR/refkernel.config
+key=$(printf '%s\n' "$srcver" | cat - "$patch" "$frag" | sha256sum | cut -c1-12)
+out=$CACHE/refkernel/$srcver-$key
+if [ -s "$out/vmlinux" ] && [ -s "$out/bzImage" ]; then echo "$out"; exit 0; fi
+
+work=$CACHE/refkernel/build-$key
+rm -rf "$work" && mkdir -p "$work"
+log "refkernel: unpacking linux-source $srcver"
+tar xJf "$src" -C "$work" --strip-components=1
+cd "$work"
+patch -p1 < "$patch" >&2
+# Sanity: the clamp is gone and apic_timer_fn re-arms by one period.
+grep -q 'hrtimer_add_expires_ns(&ktimer->timer, ktimer->period)' arch/x86/kvm/lapic.c || die "patch did not apply as expected"
+grep -q 'target_expiration = now;' arch/x86/kvm/lapic.c && die "clamp still present"
+log "refkernel: configuring (tinyconfig + $(basename "$frag"))"
+$NICE make -s tinyconfig >/dev/null 2>&1
+scripts/kconfig/merge_config.sh -m .config "$frag" >/dev/null
+$NICE make -s olddefconfig >&2
+# Every line of the fragment must have survived olddefconfig (catches dependency misses).
+bad=0
+while IFS= read -r l; do
+  case "$l" in CONFIG_*=*) grep -qx "$l" .config || { log "config: $l did not stick"; bad=1; } ;; esac
+done < "$frag"
+[ $bad = 0 ] || die "reference kernel config incomplete"
+log "refkernel: building with -j$JOBS (nice)"
+$NICE make -s -j"$JOBS" bzImage >&2
+tmp=$out.tmp; rm -rf "$tmp"; mkdir -p "$tmp"
+cp vmlinux "$tmp/vmlinux"; cp arch/x86/boot/bzImage "$tmp/bzImage"; cp .config "$tmp/config"
+echo "$(make -s kernelrelease) (linux-source-6.1 $srcver, fix reverted)" > "$tmp/version"
+rm -rf "$out"; mv "$tmp" "$out"
+cd / && rm -rf "$work"
+echo "$out"

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# scenario.sh NAME — produce (or reuse) one scenario's dump and print its index entry
+# (one JSON object per line; healthy prints a second one for its ELF copy).
+# Steps: kernel (debian-kernel.sh | refkernel.sh) -> initramfs -> QEMU (TCG, q35,
+# vmcoreinfo device, QMP socket, gdbstub, kernel log on ttyS0, results on ttyS1) ->
+# wait for refvmm's "ready" -> action (plain | stale | storm | corrupt) -> dump -> manifest.
+# The result is cached in $CACHE/dumps/NAME/KEY, KEY = hash of everything that shapes it.
+. "$(dirname "$0")/lib.sh"
+. "$FACTORY_DIR/scenarios.sh"
+name=$1
+KIND= MEM=1G SMP=2 APPEND= REFVMM_ARGS= ACTION=plain SETTLE=5 D=0 FORMATS=kdump-zlib READY_TIMEOUT=600
+"scenario_${name//-/_}" || die "unknown scenario $name"
+REFVMM_ARGS=$(echo $REFVMM_ARGS)          # one line
+REFVMM=${REFVMM:-$REPO/build/refvmm-static}
+[ -x "$REFVMM" ] || [ -n "${ALLOW_NO_REFVMM:-}" ] || die "$REFVMM missing (make build/refvmm-static)"
+
+# ---- kernel ------------------------------------------------------------------------
+if [ $KIND = debian ]; then
+  kdir=$(timed "kernel debian" "$FACTORY_DIR/debian-kernel.sh")
+  bzimage=$kdir/vmlinuz; vmlinux=$kdir/vmlinux; fixed=true
+  mods=$(printf '{"kvm":"%s","kvm_amd":"%s"}' "$kdir/debug/kvm.ko" "$kdir/debug/kvm-amd.ko")
+else
+  kdir=$(timed "kernel ref" "$FACTORY_DIR/refkernel.sh")
+  bzimage=$kdir/bzImage; vmlinux=$kdir/vmlinux; fixed=false; mods='{}'
+fi
+kversion=$(cat "$kdir/version")
+
+# ---- cache key & initramfs ------------------------------------------------------------
+envf=$(mktemp); trap 'rm -f "$envf"' EXIT
+printf 'SCENARIO=%q\nREFVMM_ARGS=%q\nREADY_TIMEOUT=%q\n' "$name" "$REFVMM_ARGS" "$READY_TIMEOUT" > "$envf"
+initrd=$(timed "initramfs $name" "$FACTORY_DIR/initramfs.sh" "$kdir" "$KIND" "$REFVMM" "$name" "$envf")
+key=$( { declare -f "scenario_${name//-/_}"; echo "$kversion $initrd"; \
+         cat "$FACTORY_DIR"/scenario.sh "$FACTORY_DIR"/gdbfactory.py "$FACTORY_DIR"/crashcheck.sh "$FACTORY_DIR"/mkmanifest.py; } | sha256sum | cut -c1-12)
+out=$CACHE/dumps/$name/$key
+entry() {  # index entries for a finished result directory
+  local f first=1
+  for f in $FORMATS; do
+    local v=$out/vmcore n=$name; [ $first = 1 ] || { v=$out/vmcore.$f; n=$name-$f; }
+    printf '{"name":"%s","vmcore":"%s","format":"%s","vmlinux":"%s","modules":%s,"manifest":"%s","kernel":"%s","fixed":%s}\n' \
+      "$n" "$v" "$f" "$vmlinux" "$mods" "$out/manifest.json" "$(cut -d' ' -f1 <<<"$kversion")" "$fixed"
+    first=0
+  done
+}
+if [ -s "$out/manifest.json" ]; then entry; exit 0; fi
+
+# Leftovers of interrupted runs of this scenario go first.
+rm -rf "$CACHE/dumps/$name"/*.tmp
+run=$out.tmp; mkdir -p "$run"
+exec 3>>"$run/factory.log"
+flog() { echo "$(date +%T) $*" >&3; log "$name: $*"; }
+t_start=$SECONDS
+
+# ---- QEMU ------------------------------------------------------------------------------
+gport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+qmp() { "$FACTORY_DIR/qmp.py" "$run/qmp.sock" "$@"; }
+cmdline="console=ttyS0 panic=-1 $APPEND"
+qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp "$SMP" -m "$MEM"
+  -display none -monitor none -no-reboot -nodefaults
+  -serial "file:$run/console.log" -serial "file:$run/data.log"
+  -kernel "$bzimage" -initrd "$initrd" -append "$cmdline"
+  -device vmcoreinfo -qmp "unix:$run/qmp.sock,server=on,wait=off"
+  -gdb "tcp:127.0.0.1:$gport" -pidfile "$run/qemu.pid" -daemonize)
+flog "starting QEMU: ${qemu[*]}"
+$NICE "${qemu[@]}"
+qpid=$(cat "$run/qemu.pid")
+cleanup() { kill "$qpid" 2>/dev/null || true; rm -f "$envf"; }
+trap cleanup EXIT
+
+# Wait for KVMT READY on ttyS1 (the guest's init prints it after refvmm is ready).
+t0=$SECONDS
+until grep -q '^KVMT READY' "$run/data.log" 2>/dev/null; do
+  kill -0 "$qpid" 2>/dev/null || die "$name: QEMU died (see $run/console.log)"
+  [ $((SECONDS - t0)) -lt $((READY_TIMEOUT + 300)) ] || die "$name: guest not ready (see $run/console.log, data.log)"
+  sleep 1
+done
+tr -d '\r' < "$run/data.log" > "$run/data.txt"
+flog "guest ready after $((SECONDS - t0))s"
+grep '^KVMT ERROR' "$run/data.txt" >&2 && [ -z "${ALLOW_NO_REFVMM:-}" ] && die "$name: guest reported errors"
+sleep "$SETTLE"
+
+# gdb on the gdbstub.  Kernel symbols are relocated by the KASLR slide (guest _text -
+# vmlinux _text); kvm.ko debuginfo is placed where the guest loaded it.
+text=$(awk '$2=="TEXT"{print $3}' "$run/data.txt")
+vtext=$(nm "$vmlinux" 2>/dev/null | awk '$3=="_text"{print $1}')
+slide=$(( 0x$text - 0x$vtext ))
+gdbrun() {  # gdbrun ACTION [extra gdb -ex commands...]
+  local act=$1; shift
+  # (add-symbol-file must come after `target remote`: before it gdb truncates addresses.)
+  local sym=("symbol-file -o $slide $vmlinux")
+  if [ $KIND = debian ]; then
+    local t=$(awk '$2=="SECTION" && $3=="kvm" && $4==".text"{print $5}' "$run/data.txt")
+    local d=$(awk '$2=="SECTION" && $3=="kvm" && $4==".data"{print $5}' "$run/data.txt")
+    local b=$(awk '$2=="SECTION" && $3=="kvm" && $4==".bss"{print $5}' "$run/data.txt")
+    sym+=(-ex "add-symbol-file $kdir/debug/kvm.ko $t -s .data $d -s .bss $b")
+  fi
+  KVMT_ACTION=$act KVMT_OUT=$run/$act.json D=$D $NICE gdb -batch -nx -q \
+    -ex 'set pagination off' -ex 'set confirm off' -ex "${sym[0]}" \
+    -ex "target remote 127.0.0.1:$gport" "${sym[@]:1}" -x "$FACTORY_DIR/gdbfactory.py" "$@" -ex detach \
+    >> "$run/gdb.log" 2>&1
+  [ -s "$run/$act.json" ] || die "$name: gdb action $act failed (see $run/gdb.log)"
+}
+dumpfmt_hmp() { case $1 in kdump-zlib) echo -z ;; elf) echo ;; esac; }
+qmpdump() {  # qmpdump FORMAT FILE
+  qmp dump-guest-memory "{\"paging\":false,\"protocol\":\"file:$2\",\"format\":\"$1\"}" >&3
+}
+primary=${FORMATS%% *}
+dumpnote=
+case $ACTION in
+plain)
+  qmp stop >&3
+  for f in $FORMATS; do
+    dst=$run/vmcore; [ $f = $primary ] || dst=$run/vmcore.$f
+    t0=$SECONDS; qmpdump $f "$dst"; flog "dump $f: $(stat -c %s "$dst") bytes in $((SECONDS - t0))s"
+  done
+  dumpnote="QMP stop ${SETTLE}s after refvmm ready, then dump-guest-memory" ;;
+stale|corrupt)
+  # gdb holds the guest halted from the injection through the dump: nothing runs in between.
+  act=$([ $ACTION = stale ] && echo tk-base || echo corrupt)
+  gdbrun $act -ex "monitor dump-guest-memory $(dumpfmt_hmp $primary) $run/vmcore"
+  [ -s "$run/vmcore" ] || die "$name: dump failed (see $run/gdb.log)"
+  cp "$run/$act.json" "$run/action.json"
+  dumpnote="guest halted by gdb; $act written; HMP dump-guest-memory through gdb's monitor before resuming" ;;
+storm)
+  # Jump the clock (cycle_last), let the guest run 2 s into the catch-up loop, stop, dump,
+  # and check with crash that a CPU is running apic_timer_fn; else let it recover and retry.
+  for attempt in 1 2 3 4 5; do
+    gdbrun tk-cycles
+    t0=$SECONDS; sleep 2; qmp stop >&3
+    qmpdump $primary "$run/vmcore"
+    if "$FACTORY_DIR/crashcheck.sh" storm "$vmlinux" "$run/vmcore" > "$run/storm.json" 2>>"$run/crash.log"; then
+      flog "storm: attempt $attempt: $(cat "$run/storm.json")"; break
+    fi
+    flog "storm: attempt $attempt: no CPU inside apic_timer_fn, retrying"
+    rm -f "$run/vmcore" "$run/storm.json"; qmp cont >&3; sleep 60
+  done
+  [ -s "$run/storm.json" ] || die "$name: never caught a CPU inside the catch-up loop"
+  python3 - "$run/tk-cycles.json" "$run/storm.json" "$attempt" > "$run/action.json" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1])); a["storm"] = json.load(open(sys.argv[2]))
+a["storm"]["attempt"] = int(sys.argv[3]); print(json.dumps(a, indent=1))
+PY
+  dumpnote="gdb moved cycle_last back, detached (guest resumed), QMP stop ~2 s later, dump-guest-memory" ;;
+esac
+qmp quit >/dev/null 2>&1 || true
+sleep 1; kill "$qpid" 2>/dev/null || true
+
+# ---- manifest ------------------------------------------------------------------------
+python3 "$FACTORY_DIR/mkmanifest.py" "$run" \
+  --scenario "$name" --kind $KIND --kernel "$kversion" --vmlinux "$vmlinux" --modules "$mods" \
+  --fixed $fixed --formats "$FORMATS" --cmdline "$cmdline" --qemu "${qemu[*]}" \
+  --refvmm-args "$REFVMM_ARGS" --dump-note "$dumpnote" --slide $slide \
+  --seconds $((SECONDS - t_start)) --final-dir "$out" > "$run/manifest.json"
+exec 3>&-
+rm -f "$run/qmp.sock" "$run/data.log"
+# QEMU writes dumps mode 0400; ELF dumps are mostly zero pages: make them sparse.
+chmod 0644 "$run"/vmcore*
+for f in "$run"/vmcore.elf; do [ -f "$f" ] && fallocate -d "$f" 2>/dev/null || true; done
+rm -rf "$out" && mv "$run" "$out"
+# Keep only the newest result per scenario (dumps are big).
+for old in "$CACHE/dumps/$name"/*; do [ "$old" = "$out" ] || rm -rf "$old"; done
+printf '%s %-28s %4ds\n' "$(date -u +%FT%TZ)" "scenario $name (qemu..dump)" $((SECONDS - t_start)) >> "$CACHE/times.log"
+entry

@@ -1,0 +1,43 @@
+# scenarios.sh — the scenario table (sourced by scenario.sh).  scenario_NAME sets:
+#   KIND      debian | ref          kernel under test (ref = fix reverted, KVM built in)
+#   MEM SMP   guest RAM and CPUs;  APPEND  extra kernel command-line words
+#   REFVMM_ARGS                    the workload (refvmm-static flags; ground truth = its manifest)
+#   ACTION    plain | stale | storm | corrupt     what the factory does before dumping
+#   SETTLE    seconds between "refvmm: ready" and the action
+#   D         clock jump in seconds (stale, storm);  FORMATS  dump formats (first = primary)
+#   READY_TIMEOUT  seconds to wait for refvmm
+scenario_healthy() {
+  KIND=debian MEM=1G SMP=2 ACTION=plain SETTLE=5 FORMATS="kdump-zlib elf"
+  # every timer mode, xAPIC and x2APIC, halted / cli-halted / spinning vCPUs, masked,
+  # two processes (--fork), one vCPU pinned.
+  REFVMM_ARGS="--fork
+    --vm name=web,vcpus=4,mode=periodic/oneshot/tscdeadline/periodic,period_us=1000/50000/20000/2000,divide=16,x2apic=0/1,masked=0,run=hlt
+    --vm name=db,vcpus=3,mode=periodic/tscdeadline/periodic,period_us=10000,divide=1/2/128,x2apic=1,masked=0/0/1,run=hlt/cli-hlt/spin,pin=1
+    --vm name=batch,vcpus=2,mode=oneshot/periodic,period_us=100000,divide=8,x2apic=0,masked=1/0,run=hlt"
+}
+scenario_stale_fixed() {
+  KIND=debian MEM=1G SMP=2 ACTION=stale SETTLE=5 D=300 FORMATS=kdump-zlib
+  REFVMM_ARGS="--vm name=ticker,vcpus=2,mode=periodic,period_us=1000/10000,divide=16,x2apic=0/1,run=hlt
+    --vm name=slow,vcpus=2,mode=periodic/tscdeadline,period_us=100000,divide=16,x2apic=1,run=hlt"
+}
+scenario_storm() {
+  KIND=ref MEM=1G SMP=2 ACTION=storm SETTLE=3 D=900 FORMATS=kdump-zlib
+  # TSC clocksource: the jump is written as TSC cycles (TCG would otherwise pick hpet).
+  APPEND="kvm.min_timer_period_us=5 clocksource=tsc tsc=reliable"
+  REFVMM_ARGS="--vm name=storm,vcpus=1,mode=periodic,period_us=10,divide=1,x2apic=0,run=hlt,pin=0
+    --vm name=calm,vcpus=2,mode=periodic,period_us=1000000,divide=16,x2apic=1,run=hlt"
+}
+scenario_scale() {
+  KIND=debian MEM=2G SMP=2 ACTION=plain SETTLE=10 FORMATS=kdump-zlib READY_TIMEOUT=1200
+  REFVMM_ARGS=""
+  for i in 0 1 2 3 4 5 6 7; do
+    REFVMM_ARGS+=" --vm name=scale$i,vcpus=128,mode=periodic,period_us=1000000,divide=16,x2apic=$((i % 2)),run=hlt"
+  done
+}
+scenario_corrupt() {
+  KIND=debian MEM=1G SMP=2 ACTION=corrupt SETTLE=5 FORMATS=kdump-zlib
+  REFVMM_ARGS="--vm name=victim-lapic,vcpus=2,mode=periodic,period_us=2000,divide=16,run=hlt
+    --vm name=victim-xa,vcpus=3,mode=periodic/tscdeadline/oneshot,period_us=5000,divide=16,x2apic=1,run=hlt
+    --vm name=victim-list,vcpus=2,mode=periodic,period_us=10000,divide=16,run=hlt"
+}
+ALL_SCENARIOS="healthy stale-fixed storm scale corrupt"
