@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Internal to the crash extension (ext/): what its three files share. */
+#ifndef KT_EXT_H
+#define KT_EXT_H
+#include "kvmtimer/reader.h"
+
+/* reader_crash.c */
+extern const struct kt_reader_ops kt_crash_reader_ops;
+int kt_crash_module_generation(void);
+
+/* help.c: crash-style help pages (NAME, SYNOPSIS, DESCRIPTION, EXAMPLES). */
+extern char *kt_help_kvmlapic[];
+extern char *kt_help_kvmhrtimer[];
+extern char *kt_help_kvmtsc[];
+extern char *kt_help_kvmtriage[];
+
+#endif

@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The crash-API backend of struct kt_reader_ops (include/kvmtimer/reader.h).
+ *
+ * Every call here must return to its caller: crash's error(FATAL) and
+ * FAULT_ON_ERROR longjmp back to the prompt and would leave the core
+ * half-done.  So reads use RETURN_ON_ERROR|QUIET, gdb requests use
+ * GNU_RETURN_ON_ERROR, symbol_value() is only called after symbol_exists(),
+ * and the one crash routine that may still error(FATAL) (loading module
+ * symbols) runs under a temporary longjmp target (guarded_call()).
+ */
+#include "defs.h"
+#include <ctype.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kvmtimer/reader.h"
+#include "ext.h"
+
+/* Names we hand to gdb must be plain C identifiers (and member paths of them):
+ * anything else could smuggle a gdb command in. */
+static bool is_c_path(const char *s, bool allow_dots)
+{
+	if (!s || !*s || !(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++) {
+		if (isalnum((unsigned char)*s) || *s == '_')
+			continue;
+		if (allow_dots && *s == '.' && s[1] && s[1] != '.')
+			continue;
+		return false;
+	}
+	return true;
+}
+
+/*
+ * Run one gdb command quietly and parse its single-line output as a signed
+ * decimal.  Output (and gdb's error text, if any) goes to a private tmpfile,
+ * never to the user, and crash's own tmpfile/tmpfile2 are left alone so that
+ * callers that hold them open are not disturbed.
+ */
+static bool gdb_long(const char *cmd, long *out)
+{
+	char line[256];
+	char buf[BUFSIZE];
+	bool ok = false;
+	FILE *tf = tmpfile();
+
+	if (!tf)
+		return false;
+	snprintf(buf, sizeof(buf), "%s", cmd);
+	if (gdb_pass_through(buf, tf, GNU_RETURN_ON_ERROR)) {
+		rewind(tf);
+		if (fgets(line, sizeof(line), tf)) {
+			char *end;
+			long v = strtol(line, &end, 0);
+			while (*end == '\n' || *end == ' ')
+				end++;
+			if (end != line && *end == '\0') {
+				*out = v;
+				ok = true;
+			}
+		}
+	}
+	fclose(tf);
+	return ok;
+}
+
+/* "struct T", then "union T", then the bare name (a typedef). */
+static const char *const aggregate_kinds[] = { "struct ", "union ", "" };
+
+/* gdb: offset (what == 'o'), size ('s') of T.path, or -1. */
+static long gdb_member(const char *type, const char *path, char what)
+{
+	char cmd[512];
+	long v;
+
+	if (!is_c_path(type, false) || !is_c_path(path, true))
+		return -1;
+	for (size_t i = 0; i < sizeof(aggregate_kinds) / sizeof(aggregate_kinds[0]); i++) {
+		if (what == 'o')
+			snprintf(cmd, sizeof(cmd),
+				 "printf \"%%ld\\n\", (long)&((%s%s *)0)->%s",
+				 aggregate_kinds[i], type, path);
+		else
+			snprintf(cmd, sizeof(cmd),
+				 "printf \"%%ld\\n\", (long)sizeof(((%s%s *)0)->%s)",
+				 aggregate_kinds[i], type, path);
+		if (gdb_long(cmd, &v) && v >= 0)
+			return v;
+	}
+	return -1;
+}
+
+static enum kt_status crash_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	(void)ctx;
+	if (len == 0)
+		return KT_OK;
+	if (!readmem(addr, KVADDR, buf, (long)len, "kvmtimer", RETURN_ON_ERROR | QUIET))
+		return KT_EFAULT;
+	return KT_OK;
+}
+
+static enum kt_status crash_symbol(void *ctx, const char *name, uint64_t *addr)
+{
+	char buf[BUFSIZE];
+
+	(void)ctx;
+	if (!name || strlen(name) >= sizeof(buf))
+		return KT_ENOENT;
+	strcpy(buf, name);
+	/* symbol_exists() covers vmlinux and the loaded modules' symbols;
+	 * symbol_value() would error(FATAL) on a missing one. */
+	if (!symbol_exists(buf))
+		return KT_ENOENT;
+	*addr = symbol_value(buf);
+	return KT_OK;
+}
+
+static enum kt_status crash_symbol_name(void *ctx, uint64_t addr, char *buf, size_t len,
+					uint64_t *offset)
+{
+	struct syment *sp;
+	ulong off = 0;
+
+	(void)ctx;
+	if (len)
+		buf[0] = '\0';
+	if (offset)
+		*offset = 0;
+	if (!addr || !(sp = value_search(addr, &off)) || !sp->name)
+		return KT_ENOENT;
+	if (len)
+		snprintf(buf, len, "%s", sp->name);
+	if (offset)
+		*offset = off;
+	return KT_OK;
+}
+
+/*
+ * MEMBER_OFFSET: crash 8.0.2's gdb (get_member_data) descends into anonymous
+ * structs and unions itself.  Older crash versions did not, and offered
+ * ANON_MEMBER_OFFSET (a gdb expression) for those; member paths with dots
+ * ("tkr_mono.base") are not understood by either, so the fallback for both is
+ * our own quiet gdb expression — tried only when the containing type exists.
+ */
+static long crash_member_offset(void *ctx, const char *type, const char *member)
+{
+	char t[BUFSIZE], m[BUFSIZE];
+	long off;
+
+	(void)ctx;
+	if (!is_c_path(type, false) || !is_c_path(member, true))
+		return -1;
+	snprintf(t, sizeof(t), "%s", type);
+	snprintf(m, sizeof(m), "%s", member);
+	if (!strchr(member, '.')) {
+		off = MEMBER_OFFSET(t, m);
+		if (off >= 0)
+			return off;
+	}
+	if (STRUCT_SIZE(t) < 0)
+		return -1;
+	return gdb_member(type, member, 'o');
+}
+
+static long crash_member_size(void *ctx, const char *type, const char *member)
+{
+	char t[BUFSIZE], m[BUFSIZE];
+	long size;
+
+	(void)ctx;
+	if (!is_c_path(type, false) || !is_c_path(member, true))
+		return -1;
+	snprintf(t, sizeof(t), "%s", type);
+	snprintf(m, sizeof(m), "%s", member);
+	if (!strchr(member, '.')) {
+		size = MEMBER_SIZE(t, m);
+		if (size >= 0)
+			return size;
+	}
+	if (STRUCT_SIZE(t) < 0)
+		return -1;
+	return gdb_member(type, member, 's');
+}
+
+/*
+ * Bit offset of a member from the start of the type (bitfields such as
+ * hrtimer_cpu_base.in_hrtirq), through crash's gdb "printm" command:
+ * "type unsigned length offset bitpos bitsize".  crash's own
+ * fill_struct_member_data() does this too but leaves tmpfile2 open when gdb
+ * fails, so we do not use it.
+ */
+static long crash_member_bit_offset(void *ctx, const char *type, const char *member)
+{
+	char cmd[BUFSIZE], line[256];
+	long v[6];
+	int n = 0;
+	FILE *tf;
+
+	(void)ctx;
+	if (!is_c_path(type, false) || !is_c_path(member, true))
+		return -1;
+	if (!(tf = tmpfile()))
+		return -1;
+	for (size_t i = 0; i < sizeof(aggregate_kinds) / sizeof(aggregate_kinds[0]) && n != 6; i++) {
+		snprintf(cmd, sizeof(cmd), "printm ((%s%s *)0x0).%s", aggregate_kinds[i], type,
+			 member);
+		rewind(tf);
+		if (ftruncate(fileno(tf), 0) != 0)
+			break;
+		if (!gdb_pass_through(cmd, tf, GNU_RETURN_ON_ERROR))
+			continue;
+		fflush(tf);
+		rewind(tf);
+		if (fgets(line, sizeof(line), tf))
+			n = sscanf(line, "%ld %ld %ld %ld %ld %ld", &v[0], &v[1], &v[2], &v[3],
+				   &v[4], &v[5]);
+	}
+	fclose(tf);
+	if (n != 6 || v[3] < 0)
+		return -1;
+	/* printm's offset is the byte offset of the containing unit; bitpos
+	 * is within it for bitfields, 0 otherwise. */
+	return v[3] * 8 + v[4];
+}
+
+static long crash_type_size(void *ctx, const char *type)
+{
+	char t[BUFSIZE];
+
+	(void)ctx;
+	if (!is_c_path(type, false))
+		return -1;
+	snprintf(t, sizeof(t), "%s", type);
+	return STRUCT_SIZE(t);
+}
+
+/* Variables of anonymous struct type (tk_core): no tag to ask datatype_info
+ * about, so let gdb do the address arithmetic.  Reads no memory. */
+static long crash_var_member_offset(void *ctx, const char *var, const char *member)
+{
+	char cmd[512];
+	char v[BUFSIZE];
+	long off;
+
+	(void)ctx;
+	if (!is_c_path(var, false) || !is_c_path(member, true))
+		return -1;
+	snprintf(v, sizeof(v), "%s", var);
+	if (!symbol_exists(v))
+		return -1;
+	snprintf(cmd, sizeof(cmd),
+		 "printf \"%%ld\\n\", (long)((char *)&%s.%s - (char *)&%s)", var, member, var);
+	if (!gdb_long(cmd, &off) || off < 0)
+		return -1;
+	return off;
+}
+
+static int crash_nr_cpus(void *ctx)
+{
+	(void)ctx;
+	if (kt->cpus <= 0)
+		return 1;
+	return kt->cpus < NR_CPUS ? kt->cpus : NR_CPUS;
+}
+
+static enum kt_status crash_percpu_offset(void *ctx, int cpu, uint64_t *offset)
+{
+	if (cpu < 0 || cpu >= crash_nr_cpus(ctx))
+		return KT_ENOENT;
+	if (!(kt->flags & PER_CPU_OFF)) {
+		/* A UP kernel: per-CPU variables are plain variables. */
+		if (cpu != 0)
+			return KT_ENOENT;
+		*offset = 0;
+		return KT_OK;
+	}
+	/* crash fills __per_cpu_offset[] for the CPUs it found; an SMP x86_64
+	 * kernel never has a zero offset for a present CPU. */
+	if (kt->__per_cpu_offset[cpu] == 0)
+		return KT_ENOENT;
+	*offset = (uint64_t)kt->__per_cpu_offset[cpu];
+	return KT_OK;
+}
+
+static enum kt_status crash_vmcoreinfo(void *ctx, const char *key, char *buf, size_t len)
+{
+	char *val;
+
+	(void)ctx;
+	if (len)
+		buf[0] = '\0';
+	if (!pc->read_vmcoreinfo || !key)
+		return KT_ENOENT;
+	/* Returns a malloc'd copy (NULL when the dump has no VMCOREINFO or
+	 * no such key). */
+	val = pc->read_vmcoreinfo(key);
+	if (!val)
+		return KT_ENOENT;
+	if (len)
+		snprintf(buf, len, "%s", val);
+	free(val);
+	return KT_OK;
+}
+
+/*
+ * Run fn(arg) with crash's longjmp target pointed here, so an error(FATAL)
+ * inside it returns false to us instead of abandoning our caller.  Output
+ * crash prints on the way (the module table `mod -s` shows) is discarded.
+ */
+static bool guarded_call(int (*fn)(char *), char *arg, int *ret)
+{
+	static jmp_buf saved;	/* static: must survive the longjmp */
+	static FILE *saved_fp, *saved_error_fp;
+	static volatile bool ok;
+
+	memcpy(saved, pc->main_loop_env, sizeof(jmp_buf));
+	saved_fp = fp;
+	saved_error_fp = pc->error_fp;
+	fp = pc->nullfp;
+	pc->error_fp = pc->nullfp;
+	ok = false;
+	if (setjmp(pc->main_loop_env) == 0) {
+		*ret = fn(arg);
+		ok = true;
+	}
+	memcpy(pc->main_loop_env, saved, sizeof(jmp_buf));
+	fp = saved_fp;
+	pc->error_fp = saved_error_fp;
+	return ok;
+}
+
+/* A type only the module's debuginfo has: how we tell "loaded with types"
+ * from "loaded a stripped .ko". */
+static const char *module_probe_type(const char *module)
+{
+	if (!strcmp(module, "kvm"))
+		return "kvm_lapic";
+	if (!strcmp(module, "kvm_amd"))
+		return "vcpu_svm";
+	if (!strcmp(module, "kvm_intel"))
+		return "vcpu_vmx";
+	return NULL;
+}
+
+static enum kt_status crash_load_module_debuginfo(void *ctx, const char *module,
+						  struct kt_err *err)
+{
+	char name[BUFSIZE], probe[BUFSIZE], file[BUFSIZE];
+	struct load_module *lm = NULL;
+	const char *ptype;
+	ulong base = 0;
+	int loaded = 0;
+
+	(void)ctx;
+	if (!is_c_path(module, false))
+		return kt_err_set(err, KT_EINVAL, 0, "bad module name");
+	snprintf(name, sizeof(name), "%s", module);
+	if (!is_module_name(name, &base, &lm) || !lm)
+		return kt_err_set(err, KT_ENODATA, 0, "module %s is not loaded in this dump",
+				  module);
+	ptype = module_probe_type(module);
+	if (ptype) {
+		snprintf(probe, sizeof(probe), "%s", ptype);
+		if (STRUCT_SIZE(probe) > 0)
+			return KT_OK;
+	}
+	/* load_module_symbols_helper() is `mod -s MODULE` without a path: it
+	 * searches /usr/lib/debug/lib/modules/<release>, $CRASH_MODULE_PATH,
+	 * /lib/modules/<release>/{updates,} and the vmlinux's directory tree. */
+	/* Module "kvm_amd" lives in file kvm-amd.ko. */
+	snprintf(file, sizeof(file), "%s", module);
+	for (char *p = file; *p; p++)
+		if (*p == '_')
+			*p = '-';
+	if (!(lm->mod_flags & MOD_LOAD_SYMS) &&
+	    (!guarded_call(load_module_symbols_helper, name, &loaded) || !loaded))
+		return kt_err_set(err, KT_ENOENT, 0,
+				  "%s types not found: run 'mod -s %s /path/to/%s.ko' with the "
+				  "module's debuginfo (e.g. from the kernel's -dbg package)",
+				  module, module, file);
+	if (ptype && STRUCT_SIZE(probe) <= 0)
+		return kt_err_set(err, KT_ENOENT, 0,
+				  "%s types not found (%s has no debuginfo): run 'mod -s %s "
+				  "/path/to/debug/%s.ko'",
+				  module, lm->mod_namelist[0] ? lm->mod_namelist : "its object file",
+				  module, file);
+	return KT_OK;
+}
+
+const struct kt_reader_ops kt_crash_reader_ops = {
+	.read = crash_read,
+	.symbol = crash_symbol,
+	.symbol_name = crash_symbol_name,
+	.member_offset = crash_member_offset,
+	.member_size = crash_member_size,
+	.type_size = crash_type_size,
+	.var_member_offset = crash_var_member_offset,
+	.member_bit_offset = crash_member_bit_offset,
+	.nr_cpus = crash_nr_cpus,
+	.percpu_offset = crash_percpu_offset,
+	.vmcoreinfo = crash_vmcoreinfo,
+	.load_module_debuginfo = crash_load_module_debuginfo,
+};
+
+/* Number of modules whose symbols/debuginfo crash has loaded: when it
+ * changes (the user ran `mod -s`), cached layouts are stale. */
+int kt_crash_module_generation(void)
+{
+	int n = 0;
+
+	for (int i = 0; i < st->mods_installed; i++)
+		if (st->load_modules[i].mod_flags & MOD_LOAD_SYMS)
+			n++;
+	return n;
+}
