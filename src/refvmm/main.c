@@ -282,7 +282,11 @@ static int run_forked(struct scenario *s)
 			prctl(PR_SET_PDEATHSIG, SIGTERM);
 			if (getppid() != parent)
 				_exit(1);
-			exit(run_child(s, i, sv[1]));
+			free(ch);
+			free(parts);
+			int crc = run_child(s, i, sv[1]);
+			scenario_free(s);
+			exit(crc);
 		}
 		close(sv[1]);
 		ch[i].pid = pid;

@@ -317,10 +317,23 @@ static void vcpu_apply_event(struct group *g, struct vcpu_rt *v, int ei, const c
 		break;
 	case EV_SET_TSC:
 		r = kvm_set_msr(v->fd, MSR_IA32_TSC, e->value);
-		if (r)
+		if (r) {
 			log_event(v, ei, "failed: KVM_SET_MSRS(IA32_TSC): %s", strerror((int)-r));
-		else
+			break;
+		}
+		/* KVM may treat a write close to the current TSC as synchronization, and a
+		 * paravirtual KVM may not offset the TSC at all: say what the guest now sees. */
+		uint64_t now_tsc = 0;
+		kvm_get_msr(v->fd, MSR_IA32_TSC, &now_tsc);
+		uint64_t slack = v->tsc_khz ? v->tsc_khz * 1000u : 1000000000u; /* 1 s */
+		uint64_t diff = now_tsc > e->value ? now_tsc - e->value : e->value - now_tsc;
+		if (diff > slack) {
+			fprintf(stderr, "refvmm: %s: set_tsc=%llu had no effect: the guest TSC reads %llu\n",
+				ctx, (unsigned long long)e->value, (unsigned long long)now_tsc);
+			log_event(v, ei, "ineffective: guest TSC reads %llu", (unsigned long long)now_tsc);
+		} else {
 			log_event(v, ei, "done");
+		}
 		break;
 	case EV_TSC_KHZ:
 		if (!g->cap_tsc_control) {
@@ -440,12 +453,9 @@ static void *vcpu_thread(void *arg)
 			struct kvm_regs regs;
 			memset(&regs, 0, sizeof(regs));
 			kvm_ioctl_retry(v->fd, KVM_GET_REGS, &regs);
-			fprintf(stderr, "esp %#llx eflags %#llx ndata %u:", (unsigned long long)regs.rsp, (unsigned long long)regs.rflags, v->run->internal.ndata);
-			for (unsigned i = 0; i < v->run->internal.ndata && i < 16; i++) fprintf(stderr, " %#llx", (unsigned long long)v->run->internal.data[i]);
-			if (regs.rsp < v->vm->mem_size) { uint32_t *st = (uint32_t*)(v->vm->mem + regs.rsp); fprintf(stderr, " stack %#x %#x %#x", st[0], st[1], st[2]); }
-			fprintf(stderr, "\n");
-			kvm_die(ctx, "KVM_RUN: KVM_EXIT_INTERNAL_ERROR suberror %u at rip %#llx",
-				v->run->internal.suberror, (unsigned long long)regs.rip);
+			kvm_die(ctx, "KVM_RUN: KVM_EXIT_INTERNAL_ERROR suberror %u at rip %#llx rsp %#llx",
+				v->run->internal.suberror, (unsigned long long)regs.rip,
+				(unsigned long long)regs.rsp);
 		}
 		case KVM_EXIT_FAIL_ENTRY:
 			kvm_die(ctx, "KVM_RUN: KVM_EXIT_FAIL_ENTRY reason %#llx",
