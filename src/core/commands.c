@@ -1,0 +1,514 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* The four commands: option parsing, loading, analysis, output.  Shared by the
+ * crash extension and the CLI (include/kvmtimer/commands.h). */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kvmtimer/commands.h"
+#include "report.h"
+#include "session.h"
+
+#define KT_MAX_CPU_FILTER 256
+
+struct opts {
+	bool all, json, kvm_only, have_now;
+	int64_t now_ns;
+	int cpus[KT_MAX_CPU_FILTER];
+	int ncpus;
+	struct kt_thresholds th;
+	/* kvmtsc */
+	bool have_g, have_h, have_d, have_m, have_s, have_o, have_r, have_f;
+	uint64_t g, hst, m, o, r;
+	int64_t d;
+	int s, f;
+};
+
+static bool parse_u64(const char *s, uint64_t *v)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return !errno && !*end;
+}
+
+static bool parse_i64(const char *s, int64_t *v)
+{
+	char *end;
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	*v = strtoll(s, &end, 0);
+	return !errno && !*end;
+}
+
+/* "0,2-5,7" */
+static bool parse_cpus(const char *s, struct opts *o)
+{
+	while (*s) {
+		char *end;
+		long a = strtol(s, &end, 10), b = a;
+		if (end == s || a < 0)
+			return false;
+		if (*end == '-') {
+			s = end + 1;
+			b = strtol(s, &end, 10);
+			if (end == s || b < a)
+				return false;
+		}
+		for (long c = a; c <= b && o->ncpus < KT_MAX_CPU_FILTER; c++)
+			o->cpus[o->ncpus++] = (int)c;
+		if (*end == ',')
+			end++;
+		else if (*end)
+			return false;
+		s = end;
+	}
+	return o->ncpus > 0;
+}
+
+static bool cpu_wanted(const struct opts *o, int cpu)
+{
+	if (!o->ncpus)
+		return true;
+	for (int i = 0; i < o->ncpus; i++)
+		if (o->cpus[i] == cpu)
+			return true;
+	return false;
+}
+
+static int usage(FILE *err, const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(err, "%s: ", cmd);
+	fprintf(err, fmt, arg);
+	fprintf(err, " (see 'help %s')\n", cmd);
+	return KT_CMD_USAGE;
+}
+
+/* Parse options; returns optind of the first positional or -1 after an error. */
+static int parse(int argc, char **argv, const char *spec, struct opts *o, FILE *err)
+{
+	int c;
+	const char *cmd = argv[0];
+	memset(o, 0, sizeof(*o));
+	kt_thresholds_default(&o->th);
+	optind = 0;	/* glibc: full re-initialisation (several commands per process) */
+	opterr = 0;
+	while ((c = getopt(argc, argv, spec)) != -1) {
+		switch (c) {
+		case 'a': o->all = true; break;
+		case 'j': o->json = true; break;
+		case 'k': o->kvm_only = true; break;
+		case 'n':
+			if (!parse_i64(optarg, &o->now_ns) || o->now_ns < 0)
+				return usage(err, cmd, "-n wants nanoseconds of CLOCK_MONOTONIC, not '%s'", optarg), -1;
+			o->have_now = true;
+			break;
+		case 'c':
+			if (!parse_cpus(optarg, o))
+				return usage(err, cmd, "-c wants a CPU list like 0,2-5, not '%s'", optarg), -1;
+			break;
+		case 'T':
+			if (kt_thresholds_set(&o->th, optarg) != KT_OK)
+				return usage(err, cmd, "-T wants name=value with a known threshold name, not '%s'", optarg), -1;
+			break;
+		case 'g': o->have_g = parse_u64(optarg, &o->g); if (!o->have_g) goto bad; break;
+		case 'h': o->have_h = parse_u64(optarg, &o->hst); if (!o->have_h) goto bad; break;
+		case 'd': o->have_d = parse_i64(optarg, &o->d); if (!o->have_d) goto bad; break;
+		case 'm': o->have_m = parse_u64(optarg, &o->m) && o->m <= UINT32_MAX; if (!o->have_m) goto bad; break;
+		case 'o': o->have_o = parse_u64(optarg, &o->o); if (!o->have_o) goto bad; break;
+		case 'r': o->have_r = parse_u64(optarg, &o->r); if (!o->have_r) goto bad; break;
+		case 's': {
+			int64_t v;
+			if (!parse_i64(optarg, &v) || v < -63 || v > 63) goto bad;
+			o->s = (int)v; o->have_s = true; break;
+		}
+		case 'f': {
+			int64_t v;
+			if (!parse_i64(optarg, &v) || v < 1 || v > 63) goto bad;
+			o->f = (int)v; o->have_f = true; break;
+		}
+		case ':':
+		case '?':
+		default: {
+			char opt[3] = { '-', (char)(optopt ? optopt : '?'), 0 };
+			return usage(err, cmd, "invalid option or missing argument: %s", opt), -1;
+		}
+		}
+		continue;
+bad:
+		return usage(err, cmd, "bad number '%s'", optarg), -1;
+	}
+	return optind;
+}
+
+static enum kt_cmd_status load(struct kt_session *s, const struct opts *o, bool vms, bool hrt,
+			       struct kt_host *h, FILE *err, const char *cmd)
+{
+	struct kt_err e = { 0 };
+	struct kt_load_opts lo = { .vms = vms, .hrtimers = hrt, .kvm_timers_only = o->kvm_only,
+				   .have_now = o->have_now, .now_ns = o->now_ns };
+	if (kt_session_prepare(s, vms, &e) != KT_OK ||
+	    kt_host_load(s, &lo, h, &e) != KT_OK) {
+		fprintf(err, "%s: %s\n", cmd, e.msg);
+		kt_host_free(h);
+		return KT_CMD_ERROR;
+	}
+	kt_analyze_host(h, &o->th);
+	return KT_CMD_OK;
+}
+
+/* A positional argument: kvm/vcpu/lapic address (hex) or pid/tid (decimal). */
+static bool find_target(const struct kt_host *h, const char *arg, const struct kt_vm **vm,
+			const struct kt_vcpu **v)
+{
+	uint64_t a;
+	bool hex = !strncmp(arg, "0x", 2) || !strncmp(arg, "0X", 2);
+	for (const char *p = arg; *p && !hex; p++)
+		hex = isxdigit((unsigned char)*p) && !isdigit((unsigned char)*p);
+	char *end;
+	errno = 0;
+	a = strtoull(arg, &end, hex ? 16 : 10);
+	if (errno || *end || !*arg)
+		return false;
+	if (!hex && a > 0xffffffffULL)	/* too big for a pid: an address typed in decimal? */
+		hex = true;
+	*vm = NULL;
+	*v = NULL;
+	for (int i = 0; i < h->nvms; i++) {
+		const struct kt_vm *m = &h->vms[i];
+		if ((hex && m->addr == a) || (!hex && m->userspace_pid == (int)a && a)) {
+			*vm = m;
+			return true;
+		}
+		for (int j = 0; j < m->nvcpus; j++) {
+			const struct kt_vcpu *c = &m->vcpus[j];
+			if ((hex && (c->addr == a || (c->timer.lapic_addr == a && a))) ||
+			    (!hex && c->tid == (int)a && a)) {
+				*vm = m;
+				*v = c;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+static enum kt_cmd_status finish(const struct kt_host *h)
+{
+	return kt_host_alarms(h) ? KT_CMD_ALARM : KT_CMD_OK;
+}
+
+static enum kt_cmd_status cmd_kvmlapic(struct kt_session *s, int argc, char **argv, FILE *out,
+				       FILE *err)
+{
+	struct opts o;
+	struct kt_host h;
+	int first = parse(argc, argv, ":ajn:c:T:", &o, err);
+	if (first < 0)
+		return KT_CMD_USAGE;
+	if (first < argc - 1)
+		return usage(err, argv[0], "one target at a time, got '%s' too", argv[first + 1]);
+	if (first == argc && !o.all)
+		o.all = true;	/* no target: the sweep */
+	enum kt_cmd_status st = load(s, &o, true, true, &h, err, argv[0]);
+	if (st != KT_CMD_OK)
+		return st;
+	/* -c: keep vCPUs whose timer or last run is on those CPUs. */
+	if (o.ncpus)
+		for (int i = 0; i < h.nvms; i++) {
+			int k = 0;
+			for (int j = 0; j < h.vms[i].nvcpus; j++) {
+				struct kt_vcpu *v = &h.vms[i].vcpus[j];
+				if (cpu_wanted(&o, v->cpu) || cpu_wanted(&o, v->timer.hrtimer.cpu))
+					h.vms[i].vcpus[k++] = *v;
+			}
+			h.vms[i].nvcpus = k;
+		}
+	const struct kt_vm *vm = NULL;
+	const struct kt_vcpu *v = NULL;
+	if (first < argc && !find_target(&h, argv[first], &vm, &v)) {
+		fprintf(err, "%s: %s: not a struct kvm, kvm_vcpu or kvm_lapic address of a VM on vm_list, nor a VM pid or vCPU tid\n",
+			argv[0], argv[first]);
+		kt_host_free(&h);
+		return KT_CMD_ERROR;
+	}
+	if (o.json) {
+		struct kt_json j;
+		kt_json_init(&j, out);
+		kt_json_obj_begin(&j);
+		kt_json_head(&j, "kvmlapic", &h);
+		kt_json_key(&j, "vms");
+		kt_json_arr_begin(&j);
+		for (int i = 0; i < h.nvms; i++)
+			if (!vm || vm == &h.vms[i])
+				kt_json_vm(&j, &h, &h.vms[i], v);
+		kt_json_arr_end(&j);
+		kt_json_key(&j, "findings");
+		kt_json_findings(&j, h.findings, h.nfindings);
+		kt_json_obj_end(&j);
+		kt_json_end_doc(&j);
+	} else if (v) {
+		kt_print_vcpu_detail(out, &h, vm, v, &o.th);
+	} else if (vm) {
+		for (int j = 0; j < vm->nvcpus; j++) {
+			if (j)
+				fputs("\n----\n", out);
+			kt_print_vcpu_detail(out, &h, vm, &vm->vcpus[j], &o.th);
+		}
+		if (!vm->nvcpus)
+			kt_print_lapic_table(out, &h, vm);
+	} else {
+		kt_print_lapic_table(out, &h, NULL);
+	}
+	st = finish(&h);
+	kt_host_free(&h);
+	return st;
+}
+
+static enum kt_cmd_status cmd_kvmhrtimer(struct kt_session *s, int argc, char **argv, FILE *out,
+					 FILE *err)
+{
+	struct opts o;
+	struct kt_host h;
+	int first = parse(argc, argv, ":jkn:c:", &o, err);
+	if (first < 0)
+		return KT_CMD_USAGE;
+	if (first < argc)
+		return usage(err, argv[0], "unexpected argument '%s'", argv[first]);
+	/* VMs are optional here: without KVM the hrtimers are still shown. */
+	struct kt_err e = { 0 };
+	bool vms = kt_session_prepare(s, true, &e) == KT_OK;
+	enum kt_cmd_status st = load(s, &o, vms, true, &h, err, argv[0]);
+	if (st != KT_CMD_OK)
+		return st;
+	if (o.json) {
+		struct kt_json j;
+		kt_json_init(&j, out);
+		kt_json_obj_begin(&j);
+		kt_json_head(&j, "kvmhrtimer", &h);
+		if (!vms)
+			kt_json_kstr(&j, "kvm", e.msg);
+		kt_json_hrtimers(&j, &h, o.cpus, o.ncpus);
+		kt_json_obj_end(&j);
+		kt_json_end_doc(&j);
+	} else {
+		if (!vms)
+			fprintf(out, "note: %s; KVM owners not decoded\n", e.msg);
+		kt_print_hrtimers(out, &h, o.cpus, o.ncpus);
+	}
+	st = h.nfindings ? KT_CMD_ALARM : KT_CMD_OK;
+	kt_host_free(&h);
+	return st;
+}
+
+static enum kt_cmd_status cmd_kvmtriage(struct kt_session *s, int argc, char **argv, FILE *out,
+					FILE *err)
+{
+	struct opts o;
+	struct kt_host h;
+	int first = parse(argc, argv, ":jn:T:", &o, err);
+	if (first < 0)
+		return KT_CMD_USAGE;
+	if (first < argc)
+		return usage(err, argv[0], "unexpected argument '%s'", argv[first]);
+	enum kt_cmd_status st = load(s, &o, true, true, &h, err, argv[0]);
+	if (st != KT_CMD_OK)
+		return st;
+	if (o.json) {
+		struct kt_json j;
+		kt_json_init(&j, out);
+		kt_json_obj_begin(&j);
+		kt_json_head(&j, "kvmtriage", &h);
+		kt_json_triage(&j, &h, &o.th);
+		kt_json_key(&j, "vms");
+		kt_json_arr_begin(&j);
+		for (int i = 0; i < h.nvms; i++)
+			kt_json_vm(&j, &h, &h.vms[i], NULL);
+		kt_json_arr_end(&j);
+		kt_json_key(&j, "findings");
+		kt_json_findings(&j, h.findings, h.nfindings);
+		kt_json_obj_end(&j);
+		kt_json_end_doc(&j);
+	} else {
+		kt_print_triage(out, &h, &o.th);
+	}
+	st = finish(&h);
+	kt_host_free(&h);
+	return st;
+}
+
+/* kvmtsc: conversions, for a vCPU of the dump or for raw parameters. */
+static enum kt_cmd_status cmd_kvmtsc(struct kt_session *s, int argc, char **argv, FILE *out,
+				     FILE *err)
+{
+	struct opts o;
+	struct kt_host h;
+	bool loaded = false;
+	int first = parse(argc, argv, ":jn:g:h:d:m:s:o:r:f:", &o, err);
+	if (first < 0)
+		return KT_CMD_USAGE;
+	if (first < argc - 1)
+		return usage(err, argv[0], "one vCPU at a time, got '%s' too", argv[first + 1]);
+
+	struct kt_tsc_caps caps = { 1ULL << 48, 48 };
+	uint64_t offset = o.o, ratio = 0, guest_now = 0;
+	uint32_t mult = (uint32_t)o.m, khz = 0;
+	int8_t shift = (int8_t)o.s;
+	bool have_now_tsc = false;
+	const struct kt_vm *vm = NULL;
+	const struct kt_vcpu *v = NULL;
+	memset(&h, 0, sizeof(h));
+
+	if (first < argc) {
+		enum kt_cmd_status st = load(s, &o, true, false, &h, err, argv[0]);
+		if (st != KT_CMD_OK)
+			return st;
+		loaded = true;
+		if (!find_target(&h, argv[first], &vm, &v) || !v) {
+			fprintf(err, "%s: %s: not a vCPU (kvm_vcpu or kvm_lapic address, or tid) of a VM on vm_list\n",
+				argv[0], argv[first]);
+			kt_host_free(&h);
+			return KT_CMD_ERROR;
+		}
+		caps = h.caps;
+		offset = v->tsc.l1_tsc_offset;
+		ratio = v->tsc.has_l1_tsc_scaling_ratio ? v->tsc.l1_tsc_scaling_ratio : v->tsc.tsc_scaling_ratio;
+		mult = v->tsc.virtual_tsc_mult;
+		shift = v->tsc.virtual_tsc_shift;
+		khz = v->tsc.virtual_tsc_khz;
+		have_now_tsc = v->has_guest_tsc_now;
+		guest_now = v->guest_tsc_now;
+	} else {
+		if (!o.have_m || !o.have_s) {
+			if (!o.have_h || !o.have_o)
+				return usage(err, argv[0], "%s", "give a vCPU, or raw parameters: -m MULT -s SHIFT with -d NS, or -o OFFSET with -h HOST_TSC");
+		}
+		if (o.have_f) {
+			caps.frac_bits = (unsigned)o.f;
+			caps.default_ratio = 1ULL << o.f;
+		}
+		ratio = o.have_r ? o.r : caps.default_ratio;
+	}
+	if (o.have_f && loaded) {
+		caps.frac_bits = (unsigned)o.f;
+		caps.default_ratio = 1ULL << o.f;
+	}
+	if (o.have_r)
+		ratio = o.r;
+
+	struct kt_json j;
+	if (o.json) {
+		kt_json_init(&j, out);
+		kt_json_obj_begin(&j);
+		kt_json_kstr(&j, "schema", KT_SCHEMA);
+		kt_json_kstr(&j, "command", "kvmtsc");
+		if (v) {
+			kt_json_kint(&j, "vm_pid", vm->userspace_pid);
+			kt_json_kint(&j, "vcpu_id", v->vcpu_id);
+			kt_json_kaddr(&j, "vcpu", v->addr);
+			kt_json_kint(&j, "now_ns", h.now.ns);
+			kt_json_kstr(&j, "now_source", h.now.source);
+		}
+		kt_json_key(&j, "params");
+		kt_json_obj_begin(&j);
+		kt_json_kuint(&j, "l1_tsc_offset", offset);
+		kt_json_kuint(&j, "tsc_scaling_ratio", ratio);
+		kt_json_kuint(&j, "default_tsc_scaling_ratio", caps.default_ratio);
+		kt_json_kuint(&j, "frac_bits", caps.frac_bits);
+		kt_json_kuint(&j, "virtual_tsc_mult", mult);
+		kt_json_kint(&j, "virtual_tsc_shift", shift);
+		kt_json_kuint(&j, "virtual_tsc_khz", khz);
+		kt_json_obj_end(&j);
+		kt_json_key(&j, "results");
+		kt_json_obj_begin(&j);
+	} else {
+		if (v)
+			fprintf(out, "VM pid %d vCPU %d (kvm_vcpu %" PRIx64 ")  now %" PRId64 " (%s)\n",
+				vm->userspace_pid, v->vcpu_id, v->addr, h.now.ns, h.now.source);
+		fprintf(out, "l1_tsc_offset 0x%016" PRIx64 "  ratio %" PRIu64 " (default %" PRIu64 ", %u frac bits)  mult %u  shift %d  khz %u\n",
+			offset, ratio, caps.default_ratio, caps.frac_bits, mult, shift, khz);
+	}
+	if (have_now_tsc) {
+		if (o.json) {
+			kt_json_kuint(&j, "host_tsc_now", h.now.host_tsc);
+			kt_json_kuint(&j, "guest_tsc_now", guest_now);
+		} else {
+			fprintf(out, "host TSC at now %" PRIu64 " -> guest TSC %" PRIu64 "\n", h.now.host_tsc,
+				guest_now);
+		}
+	}
+	if (o.have_h) {
+		uint64_t g = kt_kvm_read_l1_tsc(&caps, offset, ratio, o.hst);
+		if (o.json)
+			kt_json_kuint(&j, "guest_tsc", g);
+		else
+			fprintf(out, "host TSC %" PRIu64 " -> guest TSC %" PRIu64 " (0x%016" PRIx64 ")  [kvm_read_l1_tsc]\n",
+				o.hst, g, g);
+	}
+	if (o.have_g) {
+		/* Inverse of kvm_read_l1_tsc at the default ratio: host = guest - offset. */
+		if (ratio == caps.default_ratio) {
+			uint64_t host = o.g - offset;
+			if (o.json)
+				kt_json_kuint(&j, "host_tsc", host);
+			else
+				fprintf(out, "guest TSC %" PRIu64 " -> host TSC %" PRIu64 "\n", o.g, host);
+		} else if (!o.json) {
+			fprintf(out, "guest TSC %" PRIu64 " -> host TSC: scaled ratio, no exact inverse\n", o.g);
+		}
+		if (have_now_tsc && khz) {
+			int64_t dc = (int64_t)(o.g - guest_now);
+			int64_t ns = dc < 0 ? -(int64_t)kt_cycles_to_ns((uint64_t)-dc, khz)
+					    : (int64_t)kt_cycles_to_ns((uint64_t)dc, khz);
+			if (o.json)
+				kt_json_kint(&j, "guest_tsc_minus_now_ns", ns);
+			else
+				fprintf(out, "guest TSC %" PRIu64 " is %+" PRId64 " ns from now (at %u kHz)\n",
+					o.g, ns, khz);
+		}
+	}
+	if (o.have_d) {
+		uint64_t cyc = kt_nsec_to_cycles((uint64_t)o.d, mult, shift);
+		if (o.json) {
+			kt_json_kuint(&j, "delta_cycles", cyc);
+			if (have_now_tsc)
+				kt_json_kuint(&j, "tscdeadline", guest_now + cyc);
+		} else {
+			fprintf(out, "%" PRId64 " ns -> %" PRIu64 " cycles  [nsec_to_cycles, delta as u64%s]\n",
+				o.d, cyc, o.d < 0 ? ": NEGATIVE, wraps" : "");
+			if (have_now_tsc)
+				fprintf(out, "tscdeadline at now + %" PRId64 " ns = %" PRIu64 "\n", o.d,
+					guest_now + cyc);
+		}
+	}
+	if (o.json) {
+		kt_json_obj_end(&j);
+		kt_json_obj_end(&j);
+		kt_json_end_doc(&j);
+	}
+	if (loaded)
+		kt_host_free(&h);
+	return KT_CMD_OK;
+}
+
+enum kt_cmd_status kt_cmd_run(struct kt_session *s, int argc, char **argv, FILE *out, FILE *err)
+{
+	if (argc < 1 || !argv[0])
+		return KT_CMD_USAGE;
+	const char *cmd = argv[0];
+	if (!strcmp(cmd, "kvmlapic"))
+		return cmd_kvmlapic(s, argc, argv, out, err);
+	if (!strcmp(cmd, "kvmhrtimer"))
+		return cmd_kvmhrtimer(s, argc, argv, out, err);
+	if (!strcmp(cmd, "kvmtriage"))
+		return cmd_kvmtriage(s, argc, argv, out, err);
+	if (!strcmp(cmd, "kvmtsc"))
+		return cmd_kvmtsc(s, argc, argv, out, err);
+	fprintf(err, "kvmtimer: unknown command '%s' (kvmlapic, kvmhrtimer, kvmtsc, kvmtriage)\n", cmd);
+	return KT_CMD_USAGE;
+}

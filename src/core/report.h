@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Renderers: tables for people, JSON (schema kvmtimer/1) for machines.  Internal. */
+#ifndef KT_REPORT_H
+#define KT_REPORT_H
+#include <stdio.h>
+#include "kvmtimer/detect.h"
+#include "kvmtimer/json.h"
+#include "kvmtimer/state.h"
+
+#define KT_SCHEMA "kvmtimer/1"
+
+const char *kt_mp_state_name(uint32_t s);
+const char *kt_vcpu_mode_name(int m);
+const char *kt_fix_name(enum kt_fix_status f);
+const char *kt_hrtimer_where(const struct kt_hrtimer *t);
+/* "BEHIND,RUNAWAY" or "-" */
+void kt_flags_str(const struct kt_vcpu *v, char *buf, size_t len);
+bool kt_vcpu_alarming(const struct kt_vcpu *v);
+int kt_host_alarms(const struct kt_host *h);
+
+/* Common JSON head: schema, command, now, fix status, host caps. */
+void kt_json_head(struct kt_json *j, const char *command, const struct kt_host *h);
+void kt_json_findings(struct kt_json *j, const struct kt_finding *f, int n);
+void kt_json_vcpu(struct kt_json *j, const struct kt_host *h, const struct kt_vcpu *v);
+void kt_json_vm(struct kt_json *j, const struct kt_host *h, const struct kt_vm *vm,
+		const struct kt_vcpu *only);
+void kt_json_hrtimer(struct kt_json *j, const struct kt_hrtimer *t);
+
+/* One-line header: now, source, fix status. */
+void kt_print_head(FILE *out, const struct kt_host *h);
+void kt_print_lapic_table(FILE *out, const struct kt_host *h, const struct kt_vm *only_vm);
+void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm *vm,
+			  const struct kt_vcpu *v, const struct kt_thresholds *th);
+void kt_print_hrtimers(FILE *out, const struct kt_host *h, const int *cpus, int ncpus);
+void kt_json_hrtimers(struct kt_json *j, const struct kt_host *h, const int *cpus, int ncpus);
+void kt_print_triage(FILE *out, const struct kt_host *h, const struct kt_thresholds *th);
+void kt_json_triage(struct kt_json *j, const struct kt_host *h, const struct kt_thresholds *th);
+
+/* Owner of an hrtimer: the vCPU whose lapic timer it is, or NULL. */
+const struct kt_vcpu *kt_hrtimer_owner(const struct kt_host *h, uint64_t hrtimer,
+				       const struct kt_vm **vm);
+
+#endif

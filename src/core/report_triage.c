@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* kvmtriage: the now estimate and its sources, the fix status, every anomaly
+ * ranked, and a verdict in plain words. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "report.h"
+
+struct ranked { const struct kt_vm *vm; const struct kt_vcpu *v; const struct kt_finding *f; };
+
+static int rank_of(const struct kt_finding *f)
+{
+	/* Critical first; within a severity, the loop before its causes. */
+	static const int order[KT_FLAG_COUNT] = {
+		[KT_FLAG_STORMING] = 0, [KT_FLAG_RUNAWAY] = 1, [KT_FLAG_CORRUPT] = 2,
+		[KT_FLAG_LOST] = 3, [KT_FLAG_BACKWARDS] = 4, [KT_FLAG_HV_ERANGE] = 5,
+		[KT_FLAG_BEHIND] = 6, [KT_FLAG_DESYNC] = 7,
+	};
+	return (2 - (int)f->severity) * 100 + order[f->flag];
+}
+
+static int cmp_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+	int d = rank_of(x->f) - rank_of(y->f);
+	if (d)
+		return d;
+	return (x->v && y->v) ? (x->v->delta_ns > y->v->delta_ns) - (x->v->delta_ns < y->v->delta_ns) : 0;
+}
+
+static struct ranked *collect(const struct kt_host *h, int *n)
+{
+	int cap = h->nfindings;
+	for (int i = 0; i < h->nvms; i++)
+		for (int j = 0; j < h->vms[i].nvcpus; j++)
+			cap += h->vms[i].vcpus[j].nfindings;
+	struct ranked *r = calloc((size_t)cap + 1, sizeof(*r));
+	*n = 0;
+	if (!r)
+		return NULL;
+	for (int i = 0; i < h->nfindings; i++)
+		r[(*n)++] = (struct ranked){ NULL, NULL, &h->findings[i] };
+	for (int i = 0; i < h->nvms; i++)
+		for (int j = 0; j < h->vms[i].nvcpus; j++)
+			for (int k = 0; k < h->vms[i].vcpus[j].nfindings; k++)
+				r[(*n)++] = (struct ranked){ &h->vms[i], &h->vms[i].vcpus[j],
+							     &h->vms[i].vcpus[j].findings[k] };
+	qsort(r, (size_t)*n, sizeof(*r), cmp_ranked);
+	return r;
+}
+
+static int64_t num(const struct kt_finding *f, const char *name)
+{
+	for (int k = 0; k < KT_FINDING_NUMS && f->num[k].name; k++)
+		if (!strcmp(f->num[k].name, name))
+			return f->num[k].value;
+	return 0;
+}
+
+static const struct kt_finding *find(const struct kt_vcpu *v, enum kt_flag flag)
+{
+	for (int i = 0; i < v->nfindings; i++)
+		if (v->findings[i].flag == flag)
+			return &v->findings[i];
+	return NULL;
+}
+
+/* The verdict sentence(s), into buf. */
+static void verdict(const struct kt_host *h, const struct ranked *r, int n, char *buf, size_t len)
+{
+	int vcpus = 0, damaged = 0;
+	for (int i = 0; i < h->nvms; i++) {
+		vcpus += h->vms[i].nvcpus;
+		damaged += h->vms[i].damage[0] != 0;
+		for (int j = 0; j < h->vms[i].nvcpus; j++)
+			damaged += h->vms[i].vcpus[j].damage[0] != 0;
+	}
+	if (!n || (r[0].f->severity == KT_SEV_INFO && !damaged)) {
+		snprintf(buf, len, "No LAPIC timer anomaly: %d VM(s), %d vCPU(s) checked against now.",
+			 h->nvms, vcpus);
+		return;
+	}
+	const struct kt_vcpu *v = r[0].v;
+	const struct kt_vm *vm = r[0].vm;
+	const struct kt_finding *f = r[0].f;
+	if (v && (f->flag == KT_FLAG_STORMING || f->flag == KT_FLAG_RUNAWAY)) {
+		const struct kt_finding *ra = find(v, KT_FLAG_RUNAWAY);
+		const struct kt_finding *st = find(v, KT_FLAG_STORMING);
+		uint64_t iters = ra ? (uint64_t)num(ra, "iterations_left") : 0;
+		double secs = ra ? (double)iters * (double)num(ra, "iteration_cost_ns") / 1e9 : 0;
+		int used = 0;
+		if (st)
+			used = snprintf(buf, len,
+					"CPU %d is inside a periodic LAPIC timer catch-up loop "
+					"(__hrtimer_run_queues -> apic_timer_fn) for VM pid %d vCPU %d: ",
+					v->timer.hrtimer.cpu, vm->userspace_pid, v->vcpu_id);
+		else
+			used = snprintf(buf, len,
+					"VM pid %d vCPU %d has a periodic LAPIC timer that will run away "
+					"on its next expiry (CPU %d): ", vm->userspace_pid, v->vcpu_id,
+					v->timer.hrtimer.cpu);
+		if (used < 0 || (size_t)used >= len)
+			return;
+		snprintf(buf + used, len - (size_t)used,
+			 "target_expiration is %.1f s behind now with a %" PRId64 " ns period, "
+			 "%.3g iterations left (~%.0f s with IRQs off at %" PRId64 " ns each): a hard lockup. "
+			 "The kernel %s the upstream fix (18ab3fc8e880 + 9633f180ce99, CVE-2025-71104).",
+			 -v->delta_ns / 1e9, v->timer.period_ns, (double)iters, secs,
+			 ra ? num(ra, "iteration_cost_ns") : 0,
+			 h->fix == KT_FIX_VULNERABLE ? "lacks" : h->fix == KT_FIX_FIXED ? "has" : "may lack");
+		return;
+	}
+	if (v)
+		snprintf(buf, len, "%s on VM pid %d vCPU %d: %s%s", kt_flag_name(f->flag),
+			 vm->userspace_pid, v->vcpu_id, f->reason,
+			 f->flag == KT_FLAG_BEHIND && h->fix == KT_FIX_FIXED ?
+			 " The kernel has the fix: KVM will fire once and re-arm at now, no catch-up loop." : "");
+	else
+		snprintf(buf, len, "%s: %s", kt_flag_name(f->flag), f->reason);
+}
+
+void kt_print_triage(FILE *out, const struct kt_host *h, const struct kt_thresholds *th)
+{
+	int n, vcpus = 0, kvm_timers = 0;
+	struct ranked *r = collect(h, &n);
+	char vbuf[640];
+
+	for (int i = 0; i < h->nvms; i++)
+		vcpus += h->vms[i].nvcpus;
+	for (int i = 0; i < h->nvms; i++)
+		for (int j = 0; j < h->vms[i].nvcpus; j++)
+			kvm_timers += h->vms[i].vcpus[j].timer.hrtimer.queued ||
+				      h->vms[i].vcpus[j].timer.hrtimer.running;
+	fprintf(out, "NOW      %" PRId64 " ns from %s", h->now.ns, h->now.source);
+	if (h->now.timekeeper_where && !strcmp(h->now.source, "timekeeper"))
+		fprintf(out, " (%s, last update)", h->now.timekeeper_where);
+	fprintf(out, "\n         sources: timekeeper %" PRId64 ", jiffies %" PRId64 " (%+.3f s)",
+		h->now.timekeeper_ns, h->now.jiffies_ns,
+		h->now.jiffies_ns ? (h->now.jiffies_ns - h->now.ns) / 1e9 : 0.0);
+	if (h->now.crashtime_s)
+		fprintf(out, ", CRASHTIME %" PRId64, h->now.crashtime_s);
+	if (h->now.has_host_tsc)
+		fprintf(out, ", host TSC %" PRIu64, h->now.host_tsc);
+	fprintf(out, "\nFIX      %s: %s\n", kt_fix_name(h->fix), h->fix_evidence);
+	fprintf(out, "HOST     %s, %d VM(s), %d vCPU(s), %d LAPIC hrtimers queued or running, min_timer_period_us %" PRIu64 "\n",
+		h->is_vmx ? "Intel VMX" : "AMD SVM", h->nvms, vcpus, kvm_timers, h->min_timer_period_us);
+	for (int c = 0; c < h->ncpus; c++) {
+		const struct kt_cpu_hrtimers *cb = &h->cpus[c];
+		for (int b = 0; b < cb->nbases; b++)
+			if (cb->bases[b].running) {
+				const struct kt_vm *vm;
+				const struct kt_vcpu *v = kt_hrtimer_owner(h, cb->bases[b].running, &vm);
+				fprintf(out, "CPU %-4d running hrtimer %" PRIx64 " on clock base %d", cb->cpu,
+					cb->bases[b].running, b);
+				if (v)
+					fprintf(out, ": apic_timer_fn of VM pid %d vCPU %d", vm->userspace_pid,
+						v->vcpu_id);
+				if (cb->has_bits)
+					fprintf(out, " (in_hrtirq %d)", cb->in_hrtirq);
+				fputc('\n', out);
+			}
+		if (cb->nr_hangs || cb->hang_detected)
+			fprintf(out, "CPU %-4d hrtimer hangs %u, hang_detected %d, max_hang_time %u ns\n",
+				cb->cpu, cb->nr_hangs, cb->hang_detected, cb->max_hang_time_ns);
+	}
+	fprintf(out, "\nANOMALIES (%d, most severe first)\n", n);
+	for (int i = 0; i < n; i++) {
+		if (r[i].v)
+			fprintf(out, "  %2d. %-9s %-8s VM pid %d vCPU %d (tid %d, cpu %d): %s\n", i + 1,
+				kt_flag_name(r[i].f->flag), kt_severity_name(r[i].f->severity),
+				r[i].vm->userspace_pid, r[i].v->vcpu_id, r[i].v->tid,
+				r[i].v->timer.hrtimer.cpu, r[i].f->reason);
+		else
+			fprintf(out, "  %2d. %-9s %-8s %s\n", i + 1, kt_flag_name(r[i].f->flag),
+				kt_severity_name(r[i].f->severity), r[i].f->reason);
+	}
+	for (int i = 0; i < h->nvms; i++) {
+		if (h->vms[i].damage[0])
+			fprintf(out, "      CORRUPT   VM %" PRIx64 " pid %d: %s\n", h->vms[i].addr,
+				h->vms[i].userspace_pid, h->vms[i].damage);
+		for (int j = 0; j < h->vms[i].nvcpus; j++)
+			if (h->vms[i].vcpus[j].damage[0])
+				fprintf(out, "      CORRUPT   VM pid %d vCPU %d (%" PRIx64 "): %s\n",
+					h->vms[i].userspace_pid, h->vms[i].vcpus[j].vcpu_id,
+					h->vms[i].vcpus[j].addr, h->vms[i].vcpus[j].damage);
+	}
+	if (!n)
+		fprintf(out, "  none\n");
+	verdict(h, r, n, vbuf, sizeof(vbuf));
+	fprintf(out, "\nVERDICT  %s\n", vbuf);
+	(void)th;
+	free(r);
+}
+
+void kt_json_triage(struct kt_json *j, const struct kt_host *h, const struct kt_thresholds *th)
+{
+	int n;
+	struct ranked *r = collect(h, &n);
+	char vbuf[640];
+	(void)th;
+	kt_json_key(j, "anomalies");
+	kt_json_arr_begin(j);
+	for (int i = 0; i < n; i++) {
+		kt_json_obj_begin(j);
+		kt_json_kint(j, "rank", i + 1);
+		if (r[i].v) {
+			kt_json_kint(j, "vm_pid", r[i].vm->userspace_pid);
+			kt_json_kaddr(j, "kvm", r[i].vm->addr);
+			kt_json_kint(j, "vcpu_id", r[i].v->vcpu_id);
+			kt_json_kint(j, "tid", r[i].v->tid);
+			kt_json_kint(j, "cpu", r[i].v->timer.hrtimer.cpu);
+		}
+		kt_json_key(j, "finding");
+		kt_json_findings(j, r[i].f, 1);
+		kt_json_obj_end(j);
+	}
+	kt_json_arr_end(j);
+	verdict(h, r, n, vbuf, sizeof(vbuf));
+	kt_json_kstr(j, "verdict", vbuf);
+	free(r);
+}
