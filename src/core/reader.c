@@ -4,8 +4,9 @@
 
 enum kt_status kt_read(const struct kt_reader *r, uint64_t addr, void *buf, size_t len)
 {
-	/* Null page and non-canonical addresses never hold kernel data. */
-	if (addr < 4096 || (addr >> 47 != 0 && addr >> 47 != 0x1ffff))
+	/* The null page and addresses non-canonical even under 5-level paging
+	 * (LA57: bits 63..56 equal) never hold kernel data. */
+	if (addr < 4096 || (addr >> 56 != 0 && addr >> 56 != 0xff))
 		return KT_EFAULT;
 	return r->ops->read(r->ctx, addr, buf, len);
 }

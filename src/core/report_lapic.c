@@ -45,12 +45,18 @@ void kt_print_lapic_table(FILE *out, const struct kt_host *h, const struct kt_vm
 				snprintf(rec, sizeof(rec), "%" PRIu64, v->tscdeadline_recomputed);
 			else
 				snprintf(rec, sizeof(rec), "-");
+			/* target_expiration is 0 when unused (TSC-deadline, fired one-shot). */
+			char delta[24];
+			if (t->target_expiration_ns)
+				snprintf(delta, sizeof(delta), "%+" PRId64, v->delta_ns);
+			else
+				snprintf(delta, sizeof(delta), "-");
 			fprintf(out, "  %4d %016" PRIx64 " %7d %-15s %3d %-8s %-11s %-4s %3x %-3s %12" PRId64
-				" %20" PRId64 " %+16" PRId64 " %20" PRIu64 " %20s %2s %4d %-8s %4d %20" PRId64 "  %s\n",
+				" %20" PRId64 " %16s %20" PRIu64 " %20s %2s %4d %-8s %4d %20" PRId64 "  %s\n",
 				v->vcpu_id, v->addr, v->tid, v->comm[0] ? v->comm : "-", v->cpu,
 				kt_mp_state_name(v->mp_state), kt_timer_mode_name(t->mode),
 				t->masked ? "yes" : "-", t->vector, v->x2apic ? "yes" : "-", t->period_ns,
-				t->target_expiration_ns, v->delta_ns, t->tscdeadline, rec,
+				t->target_expiration_ns, delta, t->tscdeadline, rec,
 				t->hv_timer_in_use ? "hv" : "sw", t->pending, kt_hrtimer_where(&t->hrtimer),
 				t->hrtimer.cpu, t->hrtimer.expires_ns, flags);
 			if (v->damage[0])
