@@ -1,0 +1,28 @@
+# The standalone CLI build/kvmtimer (src/cli/) and its tests (tests/cli/).
+# libdw for types, libelf for symbols, libkdumpfile for the dumps.
+CLI_LIBS    := -ldw -lelf -lkdumpfile
+CLI_SRCS    := $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
+CLI_OBJS    := $(CLI_SRCS:src/cli/%.c=$(BUILD)/cli/%.o)
+CLI_BIN     := $(BUILD)/kvmtimer
+CLI_PROBE   := $(BUILD)/tests/cli/probe
+ALL_TARGETS += $(CLI_BIN) $(CLI_PROBE)
+
+$(BUILD)/cli/%.o: src/cli/%.c $(wildcard src/cli/*.h include/kvmtimer/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/cli -c -o $@ $<
+
+$(CLI_BIN): $(BUILD)/cli/main.o $(CLI_OBJS) $(CORE_LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CLI_LIBS) -lm
+
+$(CLI_PROBE): tests/cli/probe.c $(CLI_OBJS) $(CORE_LIB) $(wildcard src/cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/cli $(LDFLAGS) -o $@ tests/cli/probe.c $(CLI_OBJS) $(CORE_LIB) $(CLI_LIBS) -lm
+
+# cli-args: usage errors, missing and non-dump files (no dumps needed beyond
+# what exists); cli-backend: the reader against crash's own answers;
+# cli-agree: CLI JSON == extension JSON on every scenario; cli-mem: valgrind.
+CLI_SUITES := cli-args cli-backend cli-agree cli-mem
+CHECK_SUITES += $(CLI_SUITES)
+.PHONY: $(CLI_SUITES)
+$(CLI_SUITES): cli-%: $(CLI_BIN) $(CLI_PROBE)
+	@BUILD=$(BUILD) tests/run-suite.sh cli-$* $(BUILD)/test-logs tests/cli/$*.sh

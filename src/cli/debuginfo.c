@@ -1,0 +1,491 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Types from DWARF through libdw.  See debuginfo.h for the lookup model.
+ *
+ * Each debug file gets its own offline Dwfl: libdwfl applies the .rela.debug_*
+ * relocations of ET_REL module files (Debian's kvm.ko debug file keeps its
+ * string and type references in relocations; read raw, every name would be the
+ * first string of .debug_str).  vmlinux is ET_EXEC and needs none.
+ */
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "debuginfo.h"
+#include "htab.h"
+
+#define KT_DI_MAX_FILES 16
+/* Index values: file index in the top 16 bits, DIE offset in the rest. */
+#define DIE_OFF_BITS 48
+
+struct di_file {
+	char *path;
+	char *modname;		/* NULL: vmlinux */
+	Dwfl *dwfl;
+	Dwfl_Module *mod;
+	Dwarf *dw;		/* NULL: no DWARF (error reported at add) */
+	Elf *elf;
+	Dwarf_Off next_cu;	/* where the incremental scan resumes */
+	bool scanned;		/* every CU indexed */
+};
+
+struct kt_di {
+	struct di_file files[KT_DI_MAX_FILES];
+	int nfiles;
+	struct kt_htab names;	/* "s:kvm" "u:.." "t:.." "b:.." "e:.." "v:tk_core" -> DIE */
+	struct kt_htab cache;	/* "o:type:member" "z:type:member" "Z:type" "V:var:member" */
+};
+
+/* No separate debuginfo search: the files we are given carry their DWARF. */
+static int no_debuginfo(Dwfl_Module *m, void **ud, const char *mn, Dwarf_Addr b,
+			const char *file, const char *dl, GElf_Word crc, char **name)
+{
+	(void)m; (void)ud; (void)mn; (void)b; (void)file; (void)dl; (void)crc; (void)name;
+	return -1;
+}
+
+static const Dwfl_Callbacks offline_callbacks = {
+	.find_debuginfo = no_debuginfo,
+	.section_address = dwfl_offline_section_address,
+};
+
+struct kt_di *kt_di_new(void)
+{
+	return calloc(1, sizeof(struct kt_di));
+}
+
+void kt_di_free(struct kt_di *di)
+{
+	if (!di)
+		return;
+	for (int i = 0; i < di->nfiles; i++) {
+		if (di->files[i].dwfl)
+			dwfl_end(di->files[i].dwfl);
+		free(di->files[i].path);
+		free(di->files[i].modname);
+	}
+	kt_htab_free(&di->names);
+	kt_htab_free(&di->cache);
+	free(di);
+}
+
+static bool same_modname(const char *a, const char *b)
+{
+	for (; *a && *b; a++, b++) {
+		char x = *a == '-' ? '_' : *a, y = *b == '-' ? '_' : *b;
+
+		if (x != y)
+			return false;
+	}
+	return !*a && !*b;
+}
+
+int kt_di_find_module(const struct kt_di *di, const char *name)
+{
+	for (int i = 0; i < di->nfiles; i++)
+		if (di->files[i].modname && same_modname(di->files[i].modname, name))
+			return i;
+	return -1;
+}
+
+enum kt_status kt_di_add(struct kt_di *di, const char *path, const char *modname,
+			 struct kt_err *err)
+{
+	struct di_file *f;
+	Dwarf_Addr bias;
+	FILE *fp;
+
+	if (di->nfiles == KT_DI_MAX_FILES)
+		return kt_err_set(err, KT_EINVAL, 0, "%s: too many debug files (max %d)",
+				  path, KT_DI_MAX_FILES);
+	/* A clear message for the common mistake before libdwfl's generic one. */
+	fp = fopen(path, "r");
+	if (!fp)
+		return kt_err_set(err, KT_ENOENT, 0, "%s: %m", path);
+	fclose(fp);
+	f = &di->files[di->nfiles];
+	memset(f, 0, sizeof(*f));
+	f->dwfl = dwfl_begin(&offline_callbacks);
+	if (!f->dwfl)
+		return kt_err_set(err, KT_ENOMEM, 0, "%s: %s", path, dwfl_errmsg(-1));
+	f->mod = dwfl_report_offline(f->dwfl, modname ? modname : "vmlinux", path, -1);
+	if (!f->mod || dwfl_report_end(f->dwfl, NULL, NULL) != 0)
+		goto bad;
+	f->elf = dwfl_module_getelf(f->mod, &bias);
+	if (!f->elf)
+		goto bad;
+	f->dw = dwfl_module_getdwarf(f->mod, &bias);
+	if (!f->dw) {
+		kt_err_set(err, KT_ENOENT, 0, "%s: no DWARF debuginfo (%s): give the -dbg "
+			   "package's file, not the stripped one", path, dwfl_errmsg(-1));
+		dwfl_end(f->dwfl);
+		f->dwfl = NULL;
+		return KT_ENOENT;
+	}
+	f->path = strdup(path);
+	f->modname = modname ? strdup(modname) : NULL;
+	if (!f->path || (modname && !f->modname)) {
+		free(f->path);
+		free(f->modname);
+		dwfl_end(f->dwfl);
+		f->dwfl = NULL;
+		return kt_err_set(err, KT_ENOMEM, 0, "%s: out of memory", path);
+	}
+	di->nfiles++;
+	return KT_OK;
+bad:
+	kt_err_set(err, KT_EINVAL, 0, "%s: not an ELF debug file (%s)", path, dwfl_errmsg(-1));
+	dwfl_end(f->dwfl);
+	f->dwfl = NULL;
+	return KT_EINVAL;
+}
+
+int kt_di_nfiles(const struct kt_di *di) { return di->nfiles; }
+Elf *kt_di_elf(const struct kt_di *di, int i) { return di->files[i].elf; }
+const char *kt_di_path(const struct kt_di *di, int i) { return di->files[i].path; }
+const char *kt_di_modname(const struct kt_di *di, int i) { return di->files[i].modname; }
+
+/* ---- the incremental index ---- */
+
+static const char *tag_prefix(int tag)
+{
+	switch (tag) {
+	case DW_TAG_structure_type: return "s:";
+	case DW_TAG_union_type: return "u:";
+	case DW_TAG_typedef: return "t:";
+	case DW_TAG_base_type: return "b:";
+	case DW_TAG_enumeration_type: return "e:";
+	case DW_TAG_variable: return "v:";
+	}
+	return NULL;
+}
+
+/* Index the top-level DIEs of the next compile unit of file fi.  false when
+ * the file has no more units (or an error ended the scan). */
+static bool scan_next_cu(struct kt_di *di, int fi)
+{
+	struct di_file *f = &di->files[fi];
+	Dwarf_Off off = f->next_cu, next;
+	size_t hsize;
+	Dwarf_Die cu, die;
+	char key[256];
+
+	if (f->scanned || !f->dw)
+		return false;
+	if (dwarf_next_unit(f->dw, off, &next, &hsize, NULL, NULL, NULL, NULL, NULL, NULL) != 0 ||
+	    !dwarf_offdie(f->dw, off + hsize, &cu)) {
+		f->scanned = true;
+		return false;
+	}
+	f->next_cu = next;
+	if (dwarf_child(&cu, &die) != 0)
+		return true;
+	do {
+		const char *pfx = tag_prefix(dwarf_tag(&die)), *name;
+		bool decl;
+
+		if (!pfx || !(name = dwarf_diename(&die)))
+			continue;
+		/* A declared struct has no members; a declared variable still has
+		 * its type, which is all we need of it. */
+		decl = dwarf_hasattr(&die, DW_AT_declaration);
+		if (decl && pfx[0] != 'v')
+			continue;
+		if (pfx[0] == 'v' && !dwarf_hasattr(&die, DW_AT_type))
+			continue;
+		if ((size_t)snprintf(key, sizeof(key), "%s%s", pfx, name) >= sizeof(key))
+			continue;
+		kt_htab_add(&di->names, key,
+			    ((uint64_t)fi << DIE_OFF_BITS) | dwarf_dieoffset(&die));
+	} while (dwarf_siblingof(&die, &die) == 0);
+	return true;
+}
+
+/* Find the DIE indexed under any of keys[0..n-1] (earlier keys preferred),
+ * scanning on, one compile unit at a time, until one is found or every file is
+ * indexed. */
+static bool lookup_keys(struct kt_di *di, const char *const *keys, int n, Dwarf_Die *out)
+{
+	for (;;) {
+		uint64_t v;
+		int fi;
+
+		for (int k = 0; k < n; k++)
+			if (kt_htab_get(&di->names, keys[k], &v)) {
+				fi = (int)(v >> DIE_OFF_BITS);
+				return dwarf_offdie(di->files[fi].dw,
+						    v & ((1ULL << DIE_OFF_BITS) - 1), out) != NULL;
+			}
+		for (fi = 0; fi < di->nfiles; fi++)
+			if (scan_next_cu(di, fi))
+				break;
+		if (fi == di->nfiles)
+			return false;
+	}
+}
+
+/* Find a type by name: "struct x", "union x", "enum x", or a bare name tried
+ * as struct, union, typedef, base type, enum. */
+static bool lookup_type(struct kt_di *di, const char *type, Dwarf_Die *out)
+{
+	static const char *const pfx[] = { "s:", "u:", "t:", "b:", "e:" };
+	char buf[5][256];
+	const char *keys[5];
+	int n = 0;
+
+	if (!strncmp(type, "struct ", 7))
+		snprintf(buf[n++], sizeof(buf[0]), "s:%s", type + 7);
+	else if (!strncmp(type, "union ", 6))
+		snprintf(buf[n++], sizeof(buf[0]), "u:%s", type + 6);
+	else if (!strncmp(type, "enum ", 5))
+		snprintf(buf[n++], sizeof(buf[0]), "e:%s", type + 5);
+	else
+		for (; n < 5; n++)
+			snprintf(buf[n], sizeof(buf[0]), "%s%s", pfx[n], type);
+	for (int i = 0; i < n; i++)
+		keys[i] = buf[i];
+	return lookup_keys(di, keys, n, out);
+}
+
+/* Follow typedefs and qualifiers to the underlying type. */
+static bool peel(Dwarf_Die *die)
+{
+	for (int depth = 0; depth < 32; depth++) {
+		Dwarf_Attribute a;
+
+		switch (dwarf_tag(die)) {
+		case DW_TAG_typedef:
+		case DW_TAG_const_type:
+		case DW_TAG_volatile_type:
+		case DW_TAG_restrict_type:
+		case DW_TAG_atomic_type:
+			if (!dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), die))
+				return false;
+			break;
+		default:
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool die_type(Dwarf_Die *die, Dwarf_Die *type)
+{
+	Dwarf_Attribute a;
+
+	return dwarf_formref_die(dwarf_attr_integrate(die, DW_AT_type, &a), type) != NULL;
+}
+
+static bool is_aggregate(Dwarf_Die *d)
+{
+	int t = dwarf_tag(d);
+
+	return t == DW_TAG_structure_type || t == DW_TAG_union_type;
+}
+
+/* Byte offset of a member DIE within its parent: DW_AT_data_member_location as
+ * a constant (DWARF 3+) or a DW_OP_plus_uconst expression (DWARF 2), or
+ * DW_AT_data_bit_offset / 8 for bit-fields; 0 in unions. */
+static long member_location(Dwarf_Die *m)
+{
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+
+	if (dwarf_attr(m, DW_AT_data_member_location, &a)) {
+		Dwarf_Op *ops;
+		size_t n;
+
+		if (dwarf_formudata(&a, &w) == 0)
+			return (long)w;
+		if (dwarf_getlocation(&a, &ops, &n) == 0 && n == 1 &&
+		    ops[0].atom == DW_OP_plus_uconst)
+			return (long)ops[0].number;
+		return -1;
+	}
+	if (dwarf_attr(m, DW_AT_data_bit_offset, &a) && dwarf_formudata(&a, &w) == 0)
+		return (long)(w / 8);
+	return 0;
+}
+
+/* Find member `name` (len bytes, not NUL-terminated) in aggregate `agg`,
+ * descending into anonymous structs/unions.  On success *member is the member
+ * DIE and *off its offset from the start of agg. */
+static bool find_member(Dwarf_Die *agg, const char *name, size_t len, Dwarf_Die *member,
+			long *off, int depth)
+{
+	Dwarf_Die child;
+
+	if (depth > 16 || dwarf_child(agg, &child) != 0)
+		return false;
+	do {
+		const char *n;
+
+		if (dwarf_tag(&child) != DW_TAG_member)
+			continue;
+		n = dwarf_diename(&child);
+		if (n) {
+			if (strlen(n) == len && !memcmp(n, name, len)) {
+				long loc = member_location(&child);
+
+				if (loc < 0)
+					return false;
+				*member = child;
+				*off = loc;
+				return true;
+			}
+		} else {
+			Dwarf_Die t;
+			long inner, loc;
+
+			if (!die_type(&child, &t) || !peel(&t) || !is_aggregate(&t))
+				continue;
+			if (find_member(&t, name, len, member, &inner, depth + 1)) {
+				loc = member_location(&child);
+				if (loc < 0)
+					return false;
+				*off = loc + inner;
+				return true;
+			}
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+	return false;
+}
+
+/* Resolve a dotted member path from aggregate type die. */
+static bool resolve_path(Dwarf_Die *type, const char *path, Dwarf_Die *member, long *off)
+{
+	Dwarf_Die cur = *type;
+	long total = 0;
+
+	for (;;) {
+		const char *dot = strchr(path, '.');
+		size_t len = dot ? (size_t)(dot - path) : strlen(path);
+		long o;
+
+		if (!peel(&cur) || !is_aggregate(&cur) || !len)
+			return false;
+		if (!find_member(&cur, path, len, member, &o, 0))
+			return false;
+		total += o;
+		if (!dot)
+			break;
+		if (!die_type(member, &cur))
+			return false;
+		path = dot + 1;
+	}
+	*off = total;
+	return true;
+}
+
+static long type_die_size(Dwarf_Die *t)
+{
+	Dwarf_Word size;
+
+	if (dwarf_aggregate_size(t, &size) != 0)
+		return -1;
+	return (long)size;
+}
+
+/* Cache helpers: values stored as (uint64_t)(long), -1 included. */
+static bool cache_get(struct kt_di *di, char k, const char *a, const char *b, long *v)
+{
+	char key[512];
+	uint64_t u;
+
+	snprintf(key, sizeof(key), "%c:%s:%s", k, a, b ? b : "");
+	if (!kt_htab_get(&di->cache, key, &u))
+		return false;
+	*v = (long)u;
+	return true;
+}
+
+static long cache_put(struct kt_di *di, char k, const char *a, const char *b, long v)
+{
+	char key[512];
+
+	snprintf(key, sizeof(key), "%c:%s:%s", k, a, b ? b : "");
+	kt_htab_put(&di->cache, key, (uint64_t)v);
+	return v;
+}
+
+long kt_di_member_offset(struct kt_di *di, const char *type, const char *member)
+{
+	Dwarf_Die t, m;
+	long v;
+
+	if (cache_get(di, 'o', type, member, &v))
+		return v;
+	if (!lookup_type(di, type, &t) || !resolve_path(&t, member, &m, &v))
+		v = -1;
+	return cache_put(di, 'o', type, member, v);
+}
+
+long kt_di_member_size(struct kt_di *di, const char *type, const char *member)
+{
+	Dwarf_Die t, m, mt;
+	long v;
+
+	if (cache_get(di, 'z', type, member, &v))
+		return v;
+	if (!lookup_type(di, type, &t) || !resolve_path(&t, member, &m, &v) ||
+	    !die_type(&m, &mt))
+		v = -1;
+	else
+		v = type_die_size(&mt);
+	return cache_put(di, 'z', type, member, v);
+}
+
+long kt_di_type_size(struct kt_di *di, const char *type)
+{
+	Dwarf_Die t;
+	long v;
+
+	if (cache_get(di, 'Z', type, NULL, &v))
+		return v;
+	v = lookup_type(di, type, &t) ? type_die_size(&t) : -1;
+	return cache_put(di, 'Z', type, NULL, v);
+}
+
+static bool lookup_var_type(struct kt_di *di, const char *var, Dwarf_Die *t)
+{
+	char key[256];
+	const char *keys[1] = { key };
+	Dwarf_Die v;
+
+	snprintf(key, sizeof(key), "v:%s", var);
+	return lookup_keys(di, keys, 1, &v) && die_type(&v, t);
+}
+
+long kt_di_var_member_offset(struct kt_di *di, const char *var, const char *member)
+{
+	Dwarf_Die t, m;
+	long v;
+
+	if (cache_get(di, 'V', var, member, &v))
+		return v;
+	if (!lookup_var_type(di, var, &t) || !resolve_path(&t, member, &m, &v))
+		v = -1;
+	return cache_put(di, 'V', var, member, v);
+}
+
+long kt_di_var_array_len(struct kt_di *di, const char *var)
+{
+	Dwarf_Die t, sub;
+	Dwarf_Attribute a;
+	Dwarf_Word w;
+	long v = -1;
+
+	if (cache_get(di, 'A', var, NULL, &v))
+		return v;
+	v = -1;
+	if (lookup_var_type(di, var, &t) && peel(&t) && dwarf_tag(&t) == DW_TAG_array_type &&
+	    dwarf_child(&t, &sub) == 0 && dwarf_tag(&sub) == DW_TAG_subrange_type) {
+		if (dwarf_attr(&sub, DW_AT_count, &a) && dwarf_formudata(&a, &w) == 0)
+			v = (long)w;
+		else if (dwarf_attr(&sub, DW_AT_upper_bound, &a) && dwarf_formudata(&a, &w) == 0)
+			v = (long)w + 1;
+	}
+	return cache_put(di, 'A', var, NULL, v);
+}

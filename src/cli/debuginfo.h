@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Types from DWARF (libdw): vmlinux and module debug files (kvm.ko, kvm-amd.ko).
+ *
+ * Lookups are by name and lazy: the first lookup of a name scans compile units
+ * (top-level DIEs only) until it finds a definition, indexing every named type
+ * and variable on the way, so later lookups are one hash probe and a file is
+ * scanned at most once.  Results of member lookups are cached by "type.member":
+ * 1,000 vCPUs cost no more DWARF work than one.
+ *
+ * Absent is -1 everywhere, never 0.  Type names may be "kvm_lapic",
+ * "struct kvm_lapic" or "union ..." or a typedef/base type name ("ktime_t").
+ * Member names may be dotted paths ("arch.apic", "battr.attr.name"); members of
+ * anonymous structs and unions are found at any depth.
+ */
+#ifndef KT_CLI_DEBUGINFO_H
+#define KT_CLI_DEBUGINFO_H
+#include <stdbool.h>
+#include <gelf.h>
+#include "kvmtimer/error.h"
+
+struct kt_di;
+
+struct kt_di *kt_di_new(void);
+void kt_di_free(struct kt_di *di);
+
+/* Add a debug file: modname NULL for vmlinux, else the module's name as the
+ * kernel spells it ("kvm_amd").  ET_REL module files get their DWARF
+ * relocations applied (libdwfl).  KT_ENOENT/KT_EINVAL with a message. */
+enum kt_status kt_di_add(struct kt_di *di, const char *path, const char *modname,
+			 struct kt_err *err);
+
+/* Number of files added, and each one's ELF (symbol tables), path and module
+ * name (NULL: vmlinux). */
+int kt_di_nfiles(const struct kt_di *di);
+Elf *kt_di_elf(const struct kt_di *di, int i);
+const char *kt_di_path(const struct kt_di *di, int i);
+const char *kt_di_modname(const struct kt_di *di, int i);
+/* Index of the file for module `name` ('-' and '_' equal), -1 if none. */
+int kt_di_find_module(const struct kt_di *di, const char *name);
+
+/* Byte offset of member (dotted path) in type: -1 when absent. */
+long kt_di_member_offset(struct kt_di *di, const char *type, const char *member);
+/* Size of that member (arrays: the whole array): -1 when absent. */
+long kt_di_member_size(struct kt_di *di, const char *type, const char *member);
+/* sizeof(type): -1 when absent. */
+long kt_di_type_size(struct kt_di *di, const char *type);
+/* Offset of member inside the type of global variable var: -1 when absent. */
+long kt_di_var_member_offset(struct kt_di *di, const char *var, const char *member);
+/* Number of elements of global array variable var (first dimension): -1 when
+ * absent or not an array. */
+long kt_di_var_array_len(struct kt_di *di, const char *var);
+
+#endif

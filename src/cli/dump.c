@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libkdumpfile/kdumpfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <stdbool.h>
+#include "dump.h"
+
+struct kt_dump {
+	kdump_ctx_t *ctx;
+	int fd;
+};
+
+/*
+ * makedumpfile's "flattened" format: what `makedumpfile -F` and QEMU's
+ * dump-guest-memory kdump-* formats (QEMU < 8.2, e.g. Debian 12's 7.2) write.
+ * A 4 KiB header, then records {be64 offset, be64 size, data} that say where
+ * each piece of the real kdump-compressed file goes; offset -1 ends it.
+ * libkdumpfile 0.5.1 (Debian 12) does not read it, so, as `makedumpfile -R`
+ * does, we reassemble the file: into an unlinked temporary file (sparse, so
+ * the cost is one copy of the dump's bytes).
+ */
+#define FLAT_SIGNATURE "makedumpfile"
+#define FLAT_HEADER_SIZE 4096
+#define FLAT_COPY_CHUNK (1 << 20)
+
+static bool is_flattened(int fd)
+{
+	char sig[16];
+
+	return pread(fd, sig, sizeof(sig), 0) == (ssize_t)sizeof(sig) &&
+	       !memcmp(sig, FLAT_SIGNATURE, sizeof(FLAT_SIGNATURE));
+}
+
+/* Reassemble fd into a new unlinked file; its fd, or -1 with err set. */
+static int unflatten(int fd, const char *path, struct kt_err *err)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char *buf = malloc(FLAT_COPY_CHUNK);
+	off_t pos = FLAT_HEADER_SIZE;
+	int out;
+
+	if (!buf) {
+		kt_err_set(err, KT_ENOMEM, 0, "%s: out of memory", path);
+		return -1;
+	}
+	out = open(tmpdir && *tmpdir ? tmpdir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (out < 0) {
+		kt_err_set(err, KT_EINVAL, 0, "%s: flattened dump: cannot create a temporary "
+			   "file in %s to reassemble it: %s", path, tmpdir ? tmpdir : "/tmp",
+			   strerror(errno));
+		free(buf);
+		return -1;
+	}
+	for (;;) {
+		int64_t hdr[2], off, size;
+
+		if (pread(fd, hdr, sizeof(hdr), pos) != (ssize_t)sizeof(hdr))
+			goto truncated;
+		off = (int64_t)be64toh((uint64_t)hdr[0]);
+		size = (int64_t)be64toh((uint64_t)hdr[1]);
+		pos += sizeof(hdr);
+		if (off == -1)
+			break;
+		if (off < 0 || size < 0)
+			goto truncated;
+		while (size > 0) {
+			size_t n = size > FLAT_COPY_CHUNK ? FLAT_COPY_CHUNK : (size_t)size;
+			ssize_t got = pread(fd, buf, n, pos);
+
+			if (got <= 0)
+				goto truncated;
+			if (pwrite(out, buf, (size_t)got, off) != got) {
+				kt_err_set(err, KT_EINVAL, 0, "%s: flattened dump: writing the "
+					   "reassembled copy failed: %s", path, strerror(errno));
+				goto fail;
+			}
+			pos += got;
+			off += got;
+			size -= got;
+		}
+	}
+	free(buf);
+	return out;
+truncated:
+	kt_err_set(err, KT_EINVAL, 0, "%s: flattened dump truncated or damaged at file "
+		   "offset %lld", path, (long long)pos);
+fail:
+	free(buf);
+	close(out);
+	return -1;
+}
+
+void kt_dump_close(struct kt_dump *d)
+{
+	if (!d)
+		return;
+	if (d->ctx)
+		kdump_free(d->ctx);
+	if (d->fd >= 0)
+		close(d->fd);
+	free(d);
+}
+
+enum kt_status kt_dump_open(const char *path, struct kt_dump **out, struct kt_err *err)
+{
+	struct kt_dump *d;
+	kdump_status st;
+
+	*out = NULL;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return kt_err_set(err, KT_ENOMEM, 0, "%s: out of memory", path);
+	d->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (d->fd < 0) {
+		int e = errno;
+
+		free(d);
+		return kt_err_set(err, e == ENOENT ? KT_ENOENT : KT_EINVAL, 0, "%s: %s",
+				  path, strerror(e));
+	}
+	if (is_flattened(d->fd)) {
+		int fd = unflatten(d->fd, path, err);
+
+		if (fd < 0) {
+			kt_dump_close(d);
+			return err ? err->status : KT_EINVAL;
+		}
+		close(d->fd);
+		d->fd = fd;
+	}
+	d->ctx = kdump_new();
+	if (!d->ctx) {
+		kt_dump_close(d);
+		return kt_err_set(err, KT_ENOMEM, 0, "%s: out of memory", path);
+	}
+	st = kdump_open_fd(d->ctx, d->fd);
+	if (st != KDUMP_OK) {
+		kt_err_set(err, KT_EINVAL, 0, "%s: not a kernel dump (libkdumpfile: %s)", path,
+			   kdump_get_err(d->ctx));
+		kt_dump_close(d);
+		return KT_EINVAL;
+	}
+	/* QEMU's kdump-compressed header names the machine ("x86_64") only in
+	 * utsname.machine, with sysname empty, and libkdumpfile 0.5.1 then leaves
+	 * arch.name unset: without it no address translates, not even physical.
+	 * kvmtimer is x86-only (the KVM x86 LAPIC), so say it. */
+	{
+		const char *arch = NULL;
+
+		if (kdump_get_string_attr(d->ctx, KDUMP_ATTR_ARCH_NAME, &arch) != KDUMP_OK ||
+		    !arch)
+			kdump_set_string_attr(d->ctx, KDUMP_ATTR_ARCH_NAME, "x86_64");
+	}
+	/* Linux translation (VMCOREINFO, page tables) for KVADDR reads. */
+	st = kdump_set_string_attr(d->ctx, KDUMP_ATTR_OSTYPE, "linux");
+	if (st != KDUMP_OK) {
+		kt_err_set(err, KT_EINVAL, 0, "%s: cannot set up Linux address translation "
+			   "(libkdumpfile: %s)", path, kdump_get_err(d->ctx));
+		kt_dump_close(d);
+		return KT_EINVAL;
+	}
+	*out = d;
+	return KT_OK;
+}
+
+static enum kt_status read_as(struct kt_dump *d, kdump_addrspace_t as, uint64_t addr,
+			      void *buf, size_t len)
+{
+	size_t got = len;
+
+	if (!len)
+		return KT_OK;
+	if (addr + len < addr)
+		return KT_EFAULT;
+	if (kdump_read(d->ctx, as, addr, buf, &got) != KDUMP_OK || got != len)
+		return KT_EFAULT;
+	return KT_OK;
+}
+
+enum kt_status kt_dump_read(struct kt_dump *d, uint64_t addr, void *buf, size_t len)
+{
+	return read_as(d, KDUMP_KVADDR, addr, buf, len);
+}
+
+enum kt_status kt_dump_read_phys(struct kt_dump *d, uint64_t addr, void *buf, size_t len)
+{
+	return read_as(d, KDUMP_KPHYSADDR, addr, buf, len);
+}
+
+enum kt_status kt_dump_vmcoreinfo(struct kt_dump *d, const char *key, char *buf, size_t len)
+{
+	char *val = NULL;
+
+	if (kdump_vmcoreinfo_line(d->ctx, key, &val) != KDUMP_OK || !val)
+		return KT_ENOENT;
+	if (len) {
+		strncpy(buf, val, len - 1);
+		buf[len - 1] = 0;
+	}
+	free(val);
+	return KT_OK;
+}
+
+const char *kt_dump_format(struct kt_dump *d)
+{
+	const char *fmt = NULL;
+
+	if (kdump_get_string_attr(d->ctx, KDUMP_ATTR_FILE_FORMAT, &fmt) != KDUMP_OK || !fmt)
+		return "unknown";
+	return fmt;
+}
+
+const char *kt_dump_errmsg(struct kt_dump *d)
+{
+	const char *m = kdump_get_err(d->ctx);
+
+	return m ? m : "no error";
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A small string-keyed hash table (open addressing, linear probing) for the
+ * CLI's caches: type and variable DIEs by name, member offsets by "type.member",
+ * symbols by name.  Keys are copied; values are one uint64_t each.
+ */
+#ifndef KT_CLI_HTAB_H
+#define KT_CLI_HTAB_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct kt_htab_slot {
+	char *key;		/* NULL: empty */
+	uint64_t hash;
+	uint64_t val;
+};
+
+struct kt_htab {
+	struct kt_htab_slot *slots;
+	size_t cap;		/* power of two */
+	size_t used;
+};
+
+/* Insert or overwrite; false on out of memory. */
+bool kt_htab_put(struct kt_htab *h, const char *key, uint64_t val);
+/* Insert only when absent (the first definition wins); false on out of memory. */
+bool kt_htab_add(struct kt_htab *h, const char *key, uint64_t val);
+/* true and *val when present. */
+bool kt_htab_get(const struct kt_htab *h, const char *key, uint64_t *val);
+void kt_htab_free(struct kt_htab *h);
+
+#endif

@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include "htab.h"
+#include "symbols.h"
+
+/* x86_64 __START_KERNEL_map: kernel image symbols are above it, per-CPU
+ * symbols (offsets into each CPU's area) far below. */
+#define START_KERNEL_MAP 0xffffffff80000000ULL
+/* How far past a sizeless symbol (assembler labels) an address still counts. */
+#define SIZELESS_SLACK 4096
+
+struct sym {
+	uint64_t addr;
+	uint64_t size;
+	const char *name;	/* points into the ELF string table (owned by libelf) */
+	const char *module;	/* NULL: vmlinux */
+	int rank;		/* lower is preferred as the name of an address */
+};
+
+struct kt_syms {
+	struct sym *v;
+	size_t n, cap;
+	bool sorted;
+	struct kt_htab by_name;	/* name -> address */
+};
+
+struct kt_syms *kt_syms_new(void)
+{
+	return calloc(1, sizeof(struct kt_syms));
+}
+
+void kt_syms_free(struct kt_syms *s)
+{
+	if (!s)
+		return;
+	free(s->v);
+	kt_htab_free(&s->by_name);
+	free(s);
+}
+
+static bool push(struct kt_syms *s, const struct sym *e)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 4096;
+		struct sym *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = *e;
+	s->sorted = false;
+	return true;
+}
+
+static Elf_Scn *find_symtab(Elf *elf, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, sh) && sh->sh_type == SHT_SYMTAB)
+			return scn;
+	return NULL;
+}
+
+static bool wanted_type(int type)
+{
+	return type == STT_FUNC || type == STT_OBJECT || type == STT_NOTYPE;
+}
+
+static int rank_of(const GElf_Sym *sym)
+{
+	int type = GELF_ST_TYPE(sym->st_info), bind = GELF_ST_BIND(sym->st_info);
+
+	return (type == STT_NOTYPE ? 2 : 0) + (bind == STB_LOCAL ? 1 : 0);
+}
+
+/* Relocate one symbol; false to skip it. */
+typedef bool (*reloc_fn)(Elf *elf, const GElf_Sym *sym, const void *arg, uint64_t *addr);
+
+static enum kt_status add_symtab(struct kt_syms *s, Elf *elf, const char *module,
+				 reloc_fn reloc, const void *arg, struct kt_err *err)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_symtab(elf, &sh);
+	Elf_Data *data;
+	size_t count;
+
+	if (!scn || !(data = elf_getdata(scn, NULL)) || !sh.sh_entsize)
+		return kt_err_set(err, KT_ENOENT, 0, "%s: no symbol table",
+				  module ? module : "vmlinux");
+	count = sh.sh_size / sh.sh_entsize;
+	/* Two passes so that globals win the name -> address map. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 1; i < count; i++) {
+			GElf_Sym sym;
+			const char *name;
+			struct sym e;
+			bool local;
+
+			if (!gelf_getsym(data, (int)i, &sym))
+				continue;
+			local = GELF_ST_BIND(sym.st_info) == STB_LOCAL;
+			if (local != (pass == 1) || !wanted_type(GELF_ST_TYPE(sym.st_info)) ||
+			    sym.st_shndx == SHN_UNDEF)
+				continue;
+			name = elf_strptr(elf, sh.sh_link, sym.st_name);
+			if (!name || !*name)
+				continue;
+			e.name = name;
+			e.module = module;
+			e.size = sym.st_size;
+			e.rank = rank_of(&sym);
+			if (!reloc(elf, &sym, arg, &e.addr))
+				continue;
+			if (!push(s, &e) || !kt_htab_add(&s->by_name, name, e.addr))
+				return kt_err_set(err, KT_ENOMEM, 0, "symbols: out of memory");
+		}
+	return KT_OK;
+}
+
+static bool reloc_vmlinux(Elf *elf, const GElf_Sym *sym, const void *arg, uint64_t *addr)
+{
+	uint64_t kaslr = *(const uint64_t *)arg;
+
+	(void)elf;
+	if (sym->st_shndx == SHN_ABS && sym->st_value < START_KERNEL_MAP)
+		return false;	/* link-time constants, not addresses */
+	*addr = sym->st_value >= START_KERNEL_MAP ? sym->st_value + kaslr : sym->st_value;
+	return true;
+}
+
+enum kt_status kt_syms_add_vmlinux(struct kt_syms *s, Elf *elf, uint64_t kaslr,
+				   struct kt_err *err)
+{
+	return add_symtab(s, elf, NULL, reloc_vmlinux, &kaslr, err);
+}
+
+struct modarg {
+	const struct kt_modsect *sects;
+	int nsects;
+	size_t shstrndx;
+};
+
+static bool reloc_module(Elf *elf, const GElf_Sym *sym, const void *arg, uint64_t *addr)
+{
+	const struct modarg *m = arg;
+	GElf_Shdr sh;
+	Elf_Scn *scn;
+	const char *secname;
+
+	if (sym->st_shndx >= SHN_LORESERVE)
+		return false;
+	scn = elf_getscn(elf, sym->st_shndx);
+	if (!scn || !gelf_getshdr(scn, &sh) || !(sh.sh_flags & SHF_ALLOC))
+		return false;
+	secname = elf_strptr(elf, m->shstrndx, sh.sh_name);
+	if (!secname)
+		return false;
+	for (int i = 0; i < m->nsects; i++)
+		if (!strcmp(m->sects[i].name, secname)) {
+			*addr = m->sects[i].addr + sym->st_value;
+			return true;
+		}
+	return false;
+}
+
+enum kt_status kt_syms_add_module(struct kt_syms *s, Elf *elf, const char *modname,
+				  const struct kt_modsect *sects, int nsects,
+				  struct kt_err *err)
+{
+	struct modarg m = { sects, nsects, 0 };
+
+	if (elf_getshdrstrndx(elf, &m.shstrndx) != 0)
+		return kt_err_set(err, KT_EINVAL, 0, "%s: no section names", modname);
+	return add_symtab(s, elf, modname, reloc_module, &m, err);
+}
+
+enum kt_status kt_syms_lookup(struct kt_syms *s, const char *name, uint64_t *addr)
+{
+	return kt_htab_get(&s->by_name, name, addr) ? KT_OK : KT_ENOENT;
+}
+
+static int cmp_sym(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	if (x->rank != y->rank)
+		return x->rank - y->rank;
+	/* Sized before sizeless; then by name, for a stable choice. */
+	if ((x->size == 0) != (y->size == 0))
+		return x->size ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+const char *kt_syms_name(struct kt_syms *s, uint64_t addr, uint64_t *offset,
+			 const char **module)
+{
+	size_t lo = 0, hi, best;
+	const struct sym *e;
+
+	if (!s->n)
+		return NULL;
+	if (!s->sorted) {
+		qsort(s->v, s->n, sizeof(*s->v), cmp_sym);
+		s->sorted = true;
+	}
+	/* Last entry with addr <= target. */
+	hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->v[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	best = lo - 1;
+	/* Back to the first (preferred) entry at that address. */
+	while (best > 0 && s->v[best - 1].addr == s->v[best].addr)
+		best--;
+	e = &s->v[best];
+	/* Among entries at this address, the first one whose extent covers addr. */
+	for (size_t i = best; i < s->n && s->v[i].addr == e->addr; i++) {
+		const struct sym *c = &s->v[i];
+		uint64_t off = addr - c->addr;
+
+		if ((c->size && off < c->size) || (!c->size && off < SIZELESS_SLACK)) {
+			if (offset)
+				*offset = off;
+			if (module)
+				*module = c->module;
+			return c->name;
+		}
+	}
+	return NULL;
+}
+
+uint64_t kt_elf_symbol(Elf *elf, const char *name)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = find_symtab(elf, &sh);
+	Elf_Data *data;
+	size_t count;
+
+	if (!scn || !(data = elf_getdata(scn, NULL)) || !sh.sh_entsize)
+		return 0;
+	count = sh.sh_size / sh.sh_entsize;
+	for (size_t i = 1; i < count; i++) {
+		GElf_Sym sym;
+		const char *n;
+
+		if (gelf_getsym(data, (int)i, &sym) && sym.st_shndx != SHN_UNDEF &&
+		    (n = elf_strptr(elf, sh.sh_link, sym.st_name)) && !strcmp(n, name))
+			return sym.st_value;
+	}
+	return 0;
+}
