@@ -13,12 +13,13 @@ $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
+UNIT_FIXTURE := tests/unit/fixture.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/test_*.c))
 ALL_TARGETS += $(UNIT_TESTS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(CORE_LIB) $(wildcard tests/unit/*.h)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_FIXTURE) $(CORE_LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(CORE_LIB) $(LDFLAGS) -lcmocka -lm
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(UNIT_FIXTURE) $(CORE_LIB) $(LDFLAGS) -lcmocka -lm
 
 UNIT_SUITES += $(UNIT_TESTS:$(BUILD)/tests/unit/%=unit-%)
 .PHONY: $(UNIT_TESTS:$(BUILD)/tests/unit/%=unit-%)

@@ -106,7 +106,7 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 	fprintf(out, "  timer_mode %u & mask %u -> %s\n", t->timer_mode, t->timer_mode_mask,
 		kt_timer_mode_name(t->mode));
 	fprintf(out, "  period            %20" PRId64 " ns\n", t->period_ns);
-	fprintf(out, "  target_expiration %20" PRId64 " ns  (now %+" PRId64 " ns = %.6f s)\n",
+	fprintf(out, "  target_expiration %20" PRId64 " ns  (delta to now %+" PRId64 " ns = %.6f s)\n",
 		t->target_expiration_ns, v->delta_ns, v->delta_ns / 1e9);
 	fprintf(out, "  tscdeadline       %20" PRIu64 "\n", t->tscdeadline);
 	fprintf(out, "  expired_tscdeadline %18" PRIu64 "\n", t->expired_tscdeadline);
