@@ -4,6 +4,8 @@
 #   mk/vmcores.mk  dump factory                   (scripts/, tests/vmcores)
 #   mk/ext.mk      crash extension kvmtimer.so    (ext/, tests/ext)
 #   mk/cli.mk      standalone CLI                 (src/cli, tests/cli)
+#   mk/fuzz.mk     libFuzzer targets              (fuzz/)
+#   mk/bench.mk    benchmark against peers        (scripts/bench, bench/)
 # A fragment adds its binaries to ALL_TARGETS and its test suites to CHECK_SUITES
 # (phony targets that run one suite through tests/run-suite.sh).
 
@@ -34,6 +36,8 @@ include mk/core.mk
 -include mk/ext.mk
 -include mk/cli.mk
 -include mk/vmcores.mk
+-include mk/fuzz.mk
+-include mk/bench.mk
 
 deps-build:
 	@scripts/deps.sh build
