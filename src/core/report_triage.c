@@ -111,11 +111,22 @@ static void verdict(const struct kt_host *h, const struct ranked *r, int n, char
 			 h->fix == KT_FIX_VULNERABLE ? "lacks" : h->fix == KT_FIX_FIXED ? "has" : "may lack");
 		return;
 	}
+	if (f->flag == KT_FLAG_CORRUPT) {
+		int corrupt = 0, timer = 0;
+		for (int i = 0; i < n; i++) {
+			corrupt += r[i].f->flag == KT_FLAG_CORRUPT;
+			timer += r[i].f->flag != KT_FLAG_CORRUPT && r[i].f->severity != KT_SEV_INFO;
+		}
+		snprintf(buf, len, "The dump is damaged in %d place(s) (CORRUPT above; first: %s). "
+			 "Among the %d VM(s) and %d vCPU(s) that could be read, %d timer anomal%s.",
+			 corrupt, f->reason, h->nvms, vcpus, timer, timer == 1 ? "y" : "ies");
+		return;
+	}
 	if (v)
-		snprintf(buf, len, "%s on VM pid %d vCPU %d: %s%s", kt_flag_name(f->flag),
+		snprintf(buf, len, "%s on VM pid %d vCPU %d: %s.%s", kt_flag_name(f->flag),
 			 vm->userspace_pid, v->vcpu_id, f->reason,
 			 f->flag == KT_FLAG_BEHIND && h->fix == KT_FIX_FIXED ?
-			 " The kernel has the fix: KVM will fire once and re-arm at now, no catch-up loop." : "");
+			 " The kernel has the fix: KVM fires once and re-arms at now, no catch-up loop." : "");
 	else
 		snprintf(buf, len, "%s: %s", kt_flag_name(f->flag), f->reason);
 }
@@ -142,6 +153,10 @@ void kt_print_triage(FILE *out, const struct kt_host *h, const struct kt_thresho
 		fprintf(out, ", CRASHTIME %" PRId64, h->now.crashtime_s);
 	if (h->now.has_host_tsc)
 		fprintf(out, ", host TSC %" PRIu64, h->now.host_tsc);
+	if (h->now.jiffies_ns && h->now.timekeeper_ns &&
+	    llabs(h->now.jiffies_ns - h->now.timekeeper_ns) > 10000000000LL)
+		fprintf(out, "\n         timekeeper and jiffies disagree by %.1f s: the monotonic clock jumped (or jiffies stalled)",
+			(h->now.timekeeper_ns - h->now.jiffies_ns) / 1e9);
 	fprintf(out, "\nFIX      %s: %s\n", kt_fix_name(h->fix), h->fix_evidence);
 	fprintf(out, "HOST     %s, %d VM(s), %d vCPU(s), %d LAPIC hrtimers queued or running, min_timer_period_us %" PRIu64 "\n",
 		h->is_vmx ? "Intel VMX" : "AMD SVM", h->nvms, vcpus, kvm_timers, h->min_timer_period_us);
@@ -174,16 +189,6 @@ void kt_print_triage(FILE *out, const struct kt_host *h, const struct kt_thresho
 		else
 			fprintf(out, "  %2d. %-9s %-8s %s\n", i + 1, kt_flag_name(r[i].f->flag),
 				kt_severity_name(r[i].f->severity), r[i].f->reason);
-	}
-	for (int i = 0; i < h->nvms; i++) {
-		if (h->vms[i].damage[0])
-			fprintf(out, "      CORRUPT   VM %" PRIx64 " pid %d: %s\n", h->vms[i].addr,
-				h->vms[i].userspace_pid, h->vms[i].damage);
-		for (int j = 0; j < h->vms[i].nvcpus; j++)
-			if (h->vms[i].vcpus[j].damage[0])
-				fprintf(out, "      CORRUPT   VM pid %d vCPU %d (%" PRIx64 "): %s\n",
-					h->vms[i].userspace_pid, h->vms[i].vcpus[j].vcpu_id,
-					h->vms[i].vcpus[j].addr, h->vms[i].vcpus[j].damage);
 	}
 	if (!n)
 		fprintf(out, "  none\n");
