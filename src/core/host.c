@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* The session and loading a host's state: caps, now, VMs, hrtimers, fix status. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kvmtimer/commands.h"
@@ -16,6 +17,21 @@ struct kt_session *kt_session_new(const struct kt_reader *r)
 void kt_session_free(struct kt_session *s)
 {
 	free(s);
+}
+
+void kt_function_name(struct kt_session *s, uint64_t addr, char *buf, size_t len)
+{
+	uint64_t off;
+	for (unsigned i = 0; i < KT_FN_CACHE; i++)
+		if (s->fn_cache[i].addr == addr) {
+			snprintf(buf, len, "%s", s->fn_cache[i].name);
+			return;
+		}
+	if (s->reader.ops->symbol_name(s->reader.ctx, addr, buf, len, &off) != KT_OK)
+		buf[0] = 0;
+	unsigned slot = s->fn_next++ % KT_FN_CACHE;
+	s->fn_cache[slot].addr = addr;
+	snprintf(s->fn_cache[slot].name, sizeof(s->fn_cache[slot].name), "%s", buf);
 }
 
 enum kt_status kt_session_prepare(struct kt_session *s, bool need_kvm, struct kt_err *err)

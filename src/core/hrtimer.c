@@ -47,8 +47,7 @@ static void read_hrtimer(struct kt_session *s, uint64_t addr, struct kt_hrtimer 
 	t->has_is_hard = kt_has(l->hrtimer__is_hard);
 	t->is_hard = kt_get(b, sz, l->hrtimer__is_hard) != 0;
 	if (t->function)
-		s->reader.ops->symbol_name(s->reader.ctx, t->function, t->function_name,
-					   sizeof(t->function_name), &(uint64_t){0});
+		kt_function_name(s, t->function, t->function_name, sizeof(t->function_name));
 }
 
 /* rb_node -> struct hrtimer (hrtimer.node.node). */

@@ -127,8 +127,7 @@ static void decode_lapic(struct kt_session *s, struct kt_vcpu *v, uint64_t apic)
 	hr->cpu = -1;
 	hr->clock_index = -1;
 	if (hr->function)
-		s->reader.ops->symbol_name(s->reader.ctx, hr->function, hr->function_name,
-					   sizeof(hr->function_name), &(uint64_t){0});
+		kt_function_name(s, hr->function, hr->function_name, sizeof(hr->function_name));
 
 	/* The register page: one read of the timer registers' span. */
 	uint64_t regs = kt_get(b, sz, l->kvm_lapic__regs);
@@ -311,7 +310,7 @@ static void load_vm(struct kt_session *s, struct kt_vm *vm)
 		     vm->online_vcpus);
 
 	vm->vcpus = calloc(n ? (size_t)n : 1, sizeof(*vm->vcpus));
-	size_t vsz = (size_t)l->sizeof_kvm_vcpu;
+	size_t vsz = (size_t)l->vcpu_read_len;
 	unsigned char *vb = malloc(vsz);
 	for (int i = 0; vm->vcpus && vb && i < n; i++) {
 		struct kt_vcpu *v = &vm->vcpus[vm->nvcpus++];

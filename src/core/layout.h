@@ -17,6 +17,9 @@ struct kt_layout {
 #undef KT_S
 	bool have_kvm;		/* kvm, kvm_vcpu, kvm_lapic, kvm_timer types found */
 	bool have_hrtimer;
+	/* Bytes of struct kvm_vcpu to read: the end of the last member we use (the
+	 * struct is ~6.5 KB on 6.1, the fields we need end much earlier). */
+	long vcpu_read_len;
 	/* Bit offsets of hrtimer_cpu_base bitfields (-1 unknown). */
 	long in_hrtirq_bit, hang_detected_bit, hres_active_bit;
 };

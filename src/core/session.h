@@ -7,8 +7,12 @@
 #include "kvmtimer/state.h"
 #include "layout.h"
 
+#define KT_FN_CACHE 32
 struct kt_session {
 	struct kt_reader reader;
+	/* hrtimer.function -> name: a handful of functions own every timer. */
+	struct { uint64_t addr; char name[KT_SYM_LEN]; } fn_cache[KT_FN_CACHE];
+	unsigned fn_next;
 	struct kt_layout layout;
 	bool resolved;		/* layout holds the KVM types (else retried next time) */
 	bool tried_module_load;
@@ -39,6 +43,9 @@ void kt_load_caps(struct kt_session *s, struct kt_host *h);
 void kt_load_fix_status(struct kt_session *s, struct kt_host *h);
 /* Mark each vCPU's lapic hrtimer with where the hrtimer walk found it. */
 void kt_link_vcpu_hrtimers(struct kt_host *h);
+
+/* Symbol name of a function pointer, cached per session ("" when unknown). */
+void kt_function_name(struct kt_session *s, uint64_t addr, char *buf, size_t len);
 
 /* Small address set (cycle detection in walks). */
 struct kt_addrset { uint64_t *slots; size_t cap, n; };
