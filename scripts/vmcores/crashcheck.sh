@@ -21,7 +21,20 @@ while read -r cpu base hr; do
   echo "$f" >&2
   fn=$(sed -n 's/.*function = 0x[0-9a-f]* <\([^>+]*\)>.*/\1/p' <<<"$f" | head -1)
   if [ "$fn" = apic_timer_fn ]; then
-    printf '{"cpu":%d,"clock_base":%d,"hrtimer":"%s","function":"%s"}\n' "$cpu" "$base" "$hr" "$fn"
+    # The owning kvm_lapic (container_of via debuginfo offsets) and its timer numbers.
+    o=$(printf 'p/x &((struct kvm_lapic *)0)->lapic_timer.timer\np/x &((struct kvm_lapic *)0)->lapic_timer\nquit\n' \
+        | crash -s "$vmlinux" "$vmcore" 2>/dev/null | sed -n 's/^\$[0-9]* = .*\(0x[0-9a-f]*\)$/\1/p')
+    ot=$(sed -n 1p <<<"$o"); ok=$(sed -n 2p <<<"$o")
+    lapic=$(printf '0x%x' $(( hr - ot )))
+    t=$(printf 'struct kvm_timer.target_expiration,period,tscdeadline %x\np tk_core.timekeeper.tkr_mono.base\np hrtimer_bases:%d\nquit\n' \
+        $(( lapic + ok )) "$cpu" | crash -s "$vmlinux" "$vmcore" 2>/dev/null)
+    echo "$t" >&2
+    g() { sed -n "s/^ *$1 = \([0-9-]*\),*$/\1/p" <<<"$t" | head -1; }
+    base_ns=$(sed -n 's/^\$[0-9]* = \([0-9]*\)$/\1/p' <<<"$t" | head -1)
+    printf '{"cpu":%d,"clock_base":%d,"hrtimer":"%s","function":"%s","kvm_lapic":"%s",' "$cpu" "$base" "$hr" "$fn" "$lapic"
+    printf '"in_hrtirq":%s,"target_expiration":%s,"period":%s,"tscdeadline":%s,"tkr_mono_base":%s,"lag_ns":%s}\n' \
+      "$(g in_hrtirq)" "$(g target_expiration)" "$(g period)" "$(g tscdeadline)" "$base_ns" \
+      $(( base_ns - $(g target_expiration) ))
     exit 0
   fi
 done <<<"$cands"

@@ -25,7 +25,9 @@ def change(desc, a, new, n=8, **extra):
     """Write NEW (n bytes) at address A; remember old/new for the manifest."""
     old = rd(a, n)
     wr(a, new, n)
-    c = dict(symbol=desc, address="%#x" % a, size=n, old=old, new=new & (2**(8*n) - 1))
+    # old/new as hex strings: 64-bit pointers do not survive JSON doubles (jq, JS).
+    c = dict(symbol=desc, address="%#x" % a, size=n, old="%#x" % old,
+             new="%#x" % (new & (2**(8*n) - 1)), delta=(new & (2**(8*n) - 1)) - old)
     c.update(extra)
     changes.append(c)
     gdb.write("changed %s @%#x: %#x -> %#x\n" % (desc, a, old, new & (2**(8*n) - 1)))
@@ -112,7 +114,9 @@ def corrupt():
     #    gets rb_left = the tree's root (an ancestor): an in-order walk loops forever.
     best = None
     for cpu in range(num("nr_cpu_ids")):
-        base = addr("hrtimer_bases") + num("__per_cpu_offset[%d]" % cpu)
+        # Per-CPU symbols are offsets from __per_cpu_start (0 on x86-64); gdb shifted
+        # both by the KASLR slide, so take the difference.
+        base = addr("hrtimer_bases") - addr("__per_cpu_start") + num("__per_cpu_offset[%d]" % cpu)
         rootp = addr("((struct hrtimer_cpu_base *)%#x)->clock_base[0].active.rb_root.rb_root.rb_node" % base)
         root = rd(rootp)
         leaves = rb_leaves(root)

@@ -15,6 +15,7 @@ out() { echo "KVMT $*" > /dev/ttyS1; }
 . /scenario.env            # REFVMM_ARGS, SCENARIO
 out BOOT "$SCENARIO" "$(uname -r)"
 dmesg -n 1                 # keep the console quiet while we talk on ttyS1
+ulimit -n 65536           # a vCPU is a file descriptor: scale runs 1,024 of them
 for m in $(cat /lib/modules/order 2>/dev/null); do
   # kvm_amd: nested=1 is the default; nothing special needed.
   insmod "/lib/modules/$m.ko" || out ERROR "insmod $m failed"

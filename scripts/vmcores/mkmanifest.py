@@ -62,6 +62,11 @@ fac = {
 act = os.path.join(a.run, "action.json")
 if os.path.exists(act):
     fac.update(json.load(open(act)))
+# Name the VM each damage hit (VMs run one per process, so userspace_pid identifies it).
+by_pid = {v.get("pid"): v.get("name") for v in m.get("vms", [])}
+for dmg in fac.get("corruption", {}).get("damages", []):
+    if "userspace_pid" in dmg:
+        dmg["vm"] = by_pid.get(dmg["userspace_pid"])
 m["factory"] = fac
 json.dump(m, sys.stdout, indent=1)
 sys.stdout.write("\n")

@@ -11,9 +11,9 @@ scenario_healthy() {
   # every timer mode, xAPIC and x2APIC, halted / cli-halted / spinning vCPUs, masked,
   # two processes (--fork), one vCPU pinned.
   REFVMM_ARGS="--fork
-    --vm name=web,vcpus=4,mode=periodic/oneshot/tscdeadline/periodic,period_us=1000/50000/20000/2000,divide=16,x2apic=0/1,masked=0,run=hlt
+    --vm name=web,vcpus=4,mode=periodic/oneshot/tscdeadline/periodic,period_us=1000/1000/1000/2000,deadline_ms=400000,divide=16/128/16/16,x2apic=0/1,masked=0,run=hlt
     --vm name=db,vcpus=3,mode=periodic/tscdeadline/periodic,period_us=10000,divide=1/2/128,x2apic=1,masked=0/0/1,run=hlt/cli-hlt/spin,pin=1
-    --vm name=batch,vcpus=2,mode=oneshot/periodic,period_us=100000,divide=8,x2apic=0,masked=1/0,run=hlt"
+    --vm name=batch,vcpus=2,mode=oneshot/periodic,period_us=100000,deadline_ms=60000,divide=16,x2apic=0,masked=1/0,run=hlt"
 }
 scenario_stale_fixed() {
   KIND=debian MEM=1G SMP=2 ACTION=stale SETTLE=5 D=300 FORMATS=kdump-zlib
@@ -29,15 +29,17 @@ scenario_storm() {
 }
 scenario_scale() {
   KIND=debian MEM=2G SMP=2 ACTION=plain SETTLE=10 FORMATS=kdump-zlib READY_TIMEOUT=1200
-  REFVMM_ARGS=""
+  REFVMM_ARGS="--fork"
   for i in 0 1 2 3 4 5 6 7; do
     REFVMM_ARGS+=" --vm name=scale$i,vcpus=128,mode=periodic,period_us=1000000,divide=16,x2apic=$((i % 2)),run=hlt"
   done
 }
+# corrupt: gdbfactory.py damages VMs by their position on vm_list (the last one gets the
+# wild vm_list.next so the others stay reachable); the manifest names them by pid.
 scenario_corrupt() {
   KIND=debian MEM=1G SMP=2 ACTION=corrupt SETTLE=5 FORMATS=kdump-zlib
-  REFVMM_ARGS="--vm name=victim-lapic,vcpus=2,mode=periodic,period_us=2000,divide=16,run=hlt
-    --vm name=victim-xa,vcpus=3,mode=periodic/tscdeadline/oneshot,period_us=5000,divide=16,x2apic=1,run=hlt
-    --vm name=victim-list,vcpus=2,mode=periodic,period_us=10000,divide=16,run=hlt"
+  REFVMM_ARGS="--fork --vm name=red,vcpus=2,mode=periodic,period_us=2000,divide=16,run=hlt
+    --vm name=green,vcpus=3,mode=periodic/tscdeadline/oneshot,period_us=5000,deadline_ms=400000,divide=128,x2apic=1,run=hlt
+    --vm name=blue,vcpus=2,mode=periodic,period_us=10000,divide=16,run=hlt"
 }
 ALL_SCENARIOS="healthy stale-fixed storm scale corrupt"

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# vmcores.sh [SCENARIO...] — the dump factory's front door (`make vmcores`).
+# Builds or reuses, in $CACHE (default ~/.cache/kvmtimer): the Debian test kernel, the
+# reference kernel (timer fix reverted), one initramfs and one dump per scenario; then
+# writes vmcores/index.json (absolute paths into the cache).  Scenarios: see
+# scripts/vmcores/scenarios.sh and vmcores/README.md.  Default: all of them.
+# Env: REFVMM (path to refvmm-static, default build/refvmm-static), JOBS (kernel build
+# parallelism, default nproc), DEBIAN_KERNEL_ABI (e.g. 6.1.0-56), CACHE.
+. "$(dirname "$0")/vmcores/lib.sh"
+. "$FACTORY_DIR/scenarios.sh"
+want=${*:-$ALL_SCENARIOS}
+index=$REPO/vmcores/index.json
+t0=$SECONDS
+
+# Kernels first, the download (I/O) overlapping the reference build (CPU).
+need_ref=0; need_deb=0
+for s in $want; do
+  KIND=; "scenario_${s//-/_}" || die "unknown scenario $s"
+  [ "$KIND" = ref ] && need_ref=1 || need_deb=1
+done
+pids=()
+[ $need_deb = 1 ] && { timed "kernel debian" "$FACTORY_DIR/debian-kernel.sh" >/dev/null & pids+=($!); }
+[ $need_ref = 1 ] && { timed "kernel ref" "$FACTORY_DIR/refkernel.sh" >/dev/null & pids+=($!); }
+for p in "${pids[@]}"; do wait "$p" || die "kernel preparation failed"; done
+
+# Scenarios one after another (each QEMU already keeps two host threads busy).
+entries=$(mktemp); trap 'rm -f "$entries"' EXIT
+failed=()
+for s in $want; do
+  ts=$SECONDS
+  if "$FACTORY_DIR/scenario.sh" "$s" >> "$entries"; then
+    log "$s: ok ($((SECONDS - ts))s)"
+  else
+    failed+=("$s"); log "$s: FAILED"
+  fi
+done
+
+# Merge with the index entries of scenarios not rebuilt this time (vmcores.sh storm).
+mkdir -p "$(dirname "$index")"
+python3 - "$index" "$entries" <<'PY'
+import json, os, sys
+index, new = sys.argv[1], [json.loads(l) for l in open(sys.argv[2]) if l.strip()]
+old = []
+if os.path.exists(index):
+    try: old = json.load(open(index)).get("scenarios", [])
+    except Exception: old = []
+names = {e["name"] for e in new}
+keep = [e for e in old if e["name"] not in names and os.path.exists(e.get("vmcore", ""))]
+order = {n: i for i, n in enumerate(["healthy", "healthy-elf", "stale-fixed", "storm", "scale", "corrupt"])}
+all_ = sorted(keep + new, key=lambda e: (order.get(e["name"], 99), e["name"]))
+tmp = index + ".tmp"
+json.dump({"scenarios": all_}, open(tmp, "w"), indent=1); os.replace(tmp, index)
+PY
+printf '%s %-28s %4ds\n' "$(date -u +%FT%TZ)" "make vmcores ($want)" $((SECONDS - t0)) >> "$CACHE/times.log"
+log "index: $index ($((SECONDS - t0))s; times in $CACHE/times.log)"
+[ ${#failed[@]} = 0 ] || die "failed scenarios: ${failed[*]}"
