@@ -20,6 +20,8 @@
 /* Index values: file index in the top 16 bits, DIE offset in the rest. */
 #define DIE_OFF_BITS 48
 
+enum kind { K_STRUCT, K_UNION, K_TYPEDEF, K_BASE, K_ENUM, K_VAR, NKINDS };
+
 struct di_file {
 	char *path;
 	char *modname;		/* NULL: vmlinux */
@@ -34,7 +36,9 @@ struct di_file {
 struct kt_di {
 	struct di_file files[KT_DI_MAX_FILES];
 	int nfiles;
-	struct kt_htab names;	/* "s:kvm" "u:.." "t:.." "b:.." "e:.." "v:tk_core" -> DIE */
+	/* Per kind (enum kind), name -> DIE; names borrowed from the DWARF string
+	 * sections, which live as long as the files. */
+	struct kt_htab names[NKINDS];
 	struct kt_htab cache;	/* "o:type:member" "z:type:member" "Z:type" "V:var:member" */
 };
 
@@ -53,7 +57,11 @@ static const Dwfl_Callbacks offline_callbacks = {
 
 struct kt_di *kt_di_new(void)
 {
-	return calloc(1, sizeof(struct kt_di));
+	struct kt_di *di = calloc(1, sizeof(struct kt_di));
+
+	for (int k = 0; di && k < NKINDS; k++)
+		di->names[k].borrow = true;
+	return di;
 }
 
 void kt_di_free(struct kt_di *di)
@@ -66,7 +74,8 @@ void kt_di_free(struct kt_di *di)
 		free(di->files[i].path);
 		free(di->files[i].modname);
 	}
-	kt_htab_free(&di->names);
+	for (int k = 0; k < NKINDS; k++)
+		kt_htab_free(&di->names[k]);
 	kt_htab_free(&di->cache);
 	free(di);
 }
@@ -134,6 +143,8 @@ enum kt_status kt_di_add(struct kt_di *di, const char *path, const char *modname
 		return kt_err_set(err, KT_ENOMEM, 0, "%s: out of memory", path);
 	}
 	di->nfiles++;
+	/* Lookups that failed before may succeed now. */
+	kt_htab_free(&di->cache);
 	return KT_OK;
 bad:
 	kt_err_set(err, KT_EINVAL, 0, "%s: not an ELF debug file (%s)", path, dwfl_errmsg(-1));
@@ -149,17 +160,17 @@ const char *kt_di_modname(const struct kt_di *di, int i) { return di->files[i].m
 
 /* ---- the incremental index ---- */
 
-static const char *tag_prefix(int tag)
+static int tag_kind(int tag)
 {
 	switch (tag) {
-	case DW_TAG_structure_type: return "s:";
-	case DW_TAG_union_type: return "u:";
-	case DW_TAG_typedef: return "t:";
-	case DW_TAG_base_type: return "b:";
-	case DW_TAG_enumeration_type: return "e:";
-	case DW_TAG_variable: return "v:";
+	case DW_TAG_structure_type: return K_STRUCT;
+	case DW_TAG_union_type: return K_UNION;
+	case DW_TAG_typedef: return K_TYPEDEF;
+	case DW_TAG_base_type: return K_BASE;
+	case DW_TAG_enumeration_type: return K_ENUM;
+	case DW_TAG_variable: return K_VAR;
 	}
-	return NULL;
+	return -1;
 }
 
 /* Index the top-level DIEs of the next compile unit of file fi.  false when
@@ -170,7 +181,6 @@ static bool scan_next_cu(struct kt_di *di, int fi)
 	Dwarf_Off off = f->next_cu, next;
 	size_t hsize;
 	Dwarf_Die cu, die;
-	char key[256];
 
 	if (f->scanned || !f->dw)
 		return false;
@@ -183,45 +193,43 @@ static bool scan_next_cu(struct kt_di *di, int fi)
 	if (dwarf_child(&cu, &die) != 0)
 		return true;
 	do {
-		const char *pfx = tag_prefix(dwarf_tag(&die)), *name;
-		bool decl;
+		int kind = tag_kind(dwarf_tag(&die));
+		const char *name;
 
-		if (!pfx || !(name = dwarf_diename(&die)))
+		if (kind < 0 || !(name = dwarf_diename(&die)))
 			continue;
 		/* A declared struct has no members; a declared variable still has
 		 * its type, which is all we need of it. */
-		decl = dwarf_hasattr(&die, DW_AT_declaration);
-		if (decl && pfx[0] != 'v')
+		if (kind == K_VAR ? !dwarf_hasattr(&die, DW_AT_type)
+				  : dwarf_hasattr(&die, DW_AT_declaration))
 			continue;
-		if (pfx[0] == 'v' && !dwarf_hasattr(&die, DW_AT_type))
-			continue;
-		if ((size_t)snprintf(key, sizeof(key), "%s%s", pfx, name) >= sizeof(key))
-			continue;
-		kt_htab_add(&di->names, key,
+		kt_htab_add(&di->names[kind], name,
 			    ((uint64_t)fi << DIE_OFF_BITS) | dwarf_dieoffset(&die));
 	} while (dwarf_siblingof(&die, &die) == 0);
 	return true;
 }
 
-/* Find the DIE indexed under any of keys[0..n-1] (earlier keys preferred),
+/* Find the DIE for name under any of kinds[0..n-1] (earlier kinds preferred),
  * scanning on, one compile unit at a time, until one is found or every file is
- * indexed. */
-static bool lookup_keys(struct kt_di *di, const char *const *keys, int n, Dwarf_Die *out)
+ * indexed.  Module files are scanned before vmlinux: they are small, hold the
+ * KVM types, and their kernel types come from the same build's headers. */
+static bool lookup(struct kt_di *di, const char *name, const int *kinds, int n,
+		   Dwarf_Die *out)
 {
 	for (;;) {
 		uint64_t v;
-		int fi;
+		int fi, k;
 
-		for (int k = 0; k < n; k++)
-			if (kt_htab_get(&di->names, keys[k], &v)) {
+		for (k = 0; k < n; k++)
+			if (kt_htab_get(&di->names[kinds[k]], name, &v)) {
 				fi = (int)(v >> DIE_OFF_BITS);
 				return dwarf_offdie(di->files[fi].dw,
 						    v & ((1ULL << DIE_OFF_BITS) - 1), out) != NULL;
 			}
-		for (fi = 0; fi < di->nfiles; fi++)
+		for (fi = di->nfiles - 1; fi >= 0; fi--)
 			if (scan_next_cu(di, fi))
 				break;
-		if (fi == di->nfiles)
+		if (fi < 0)
 			return false;
 	}
 }
@@ -230,23 +238,16 @@ static bool lookup_keys(struct kt_di *di, const char *const *keys, int n, Dwarf_
  * as struct, union, typedef, base type, enum. */
 static bool lookup_type(struct kt_di *di, const char *type, Dwarf_Die *out)
 {
-	static const char *const pfx[] = { "s:", "u:", "t:", "b:", "e:" };
-	char buf[5][256];
-	const char *keys[5];
-	int n = 0;
+	static const int s[] = { K_STRUCT }, u[] = { K_UNION }, e[] = { K_ENUM };
+	static const int any[] = { K_STRUCT, K_UNION, K_TYPEDEF, K_BASE, K_ENUM };
 
 	if (!strncmp(type, "struct ", 7))
-		snprintf(buf[n++], sizeof(buf[0]), "s:%s", type + 7);
-	else if (!strncmp(type, "union ", 6))
-		snprintf(buf[n++], sizeof(buf[0]), "u:%s", type + 6);
-	else if (!strncmp(type, "enum ", 5))
-		snprintf(buf[n++], sizeof(buf[0]), "e:%s", type + 5);
-	else
-		for (; n < 5; n++)
-			snprintf(buf[n], sizeof(buf[0]), "%s%s", pfx[n], type);
-	for (int i = 0; i < n; i++)
-		keys[i] = buf[i];
-	return lookup_keys(di, keys, n, out);
+		return lookup(di, type + 7, s, 1, out);
+	if (!strncmp(type, "union ", 6))
+		return lookup(di, type + 6, u, 1, out);
+	if (!strncmp(type, "enum ", 5))
+		return lookup(di, type + 5, e, 1, out);
+	return lookup(di, type, any, 5, out);
 }
 
 /* Follow typedefs and qualifiers to the underlying type. */
@@ -450,12 +451,10 @@ long kt_di_type_size(struct kt_di *di, const char *type)
 
 static bool lookup_var_type(struct kt_di *di, const char *var, Dwarf_Die *t)
 {
-	char key[256];
-	const char *keys[1] = { key };
+	static const int k[] = { K_VAR };
 	Dwarf_Die v;
 
-	snprintf(key, sizeof(key), "v:%s", var);
-	return lookup_keys(di, keys, 1, &v) && die_type(&v, t);
+	return lookup(di, var, k, 1, &v) && die_type(&v, t);
 }
 
 long kt_di_var_member_offset(struct kt_di *di, const char *var, const char *member)

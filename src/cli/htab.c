@@ -52,7 +52,7 @@ static bool insert(struct kt_htab *h, const char *key, uint64_t val, bool overwr
 			s->val = val;
 		return true;
 	}
-	s->key = strdup(key);
+	s->key = h->borrow ? (char *)key : strdup(key);
 	if (!s->key)
 		return false;
 	s->hash = hash;
@@ -87,7 +87,7 @@ bool kt_htab_get(const struct kt_htab *h, const char *key, uint64_t *val)
 
 void kt_htab_free(struct kt_htab *h)
 {
-	for (size_t i = 0; i < h->cap; i++)
+	for (size_t i = 0; !h->borrow && i < h->cap; i++)
 		free(h->slots[i].key);
 	free(h->slots);
 	h->slots = NULL;

@@ -2,7 +2,8 @@
 /*
  * A small string-keyed hash table (open addressing, linear probing) for the
  * CLI's caches: type and variable DIEs by name, member offsets by "type.member",
- * symbols by name.  Keys are copied; values are one uint64_t each.
+ * symbols by name.  Keys are copied unless .borrow is set; values are one
+ * uint64_t each.
  */
 #ifndef KT_CLI_HTAB_H
 #define KT_CLI_HTAB_H
@@ -20,6 +21,7 @@ struct kt_htab {
 	struct kt_htab_slot *slots;
 	size_t cap;		/* power of two */
 	size_t used;
+	bool borrow;		/* keys are not copied: the caller keeps them alive */
 };
 
 /* Insert or overwrite; false on out of memory. */

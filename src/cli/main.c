@@ -93,6 +93,7 @@ struct run {
 	char modnames[MAX_MODULES][64];
 	int nmods;
 	bool json, verbose, headers;
+	struct kt_di *di;	/* shared by every dump: same kernel */
 	char *argv[MAX_CMD_ARGS + 3];
 	int argc;
 };
@@ -126,12 +127,20 @@ static int run_dump(const struct run *run, const char *dump)
 
 	if (run->headers && !run->json)
 		printf("==> %s <==\n", dump);
-	if (kt_cli_reader_open(run->vmlinux, run->mods, run->nmods, dump, &cr, &err) != KT_OK)
+	if (kt_cli_reader_open_di(run->di, dump, &cr, &err) != KT_OK)
 		return dump_failed(run, dump, err.msg);
 	if (run->verbose) {
 		fprintf(stderr, "kvmtimer: %s: %s dump, KASLR offset %#llx\n", dump,
 			kt_cli_reader_format(cr), (unsigned long long)kt_cli_reader_kaslr(cr));
 		kt_cli_reader_notes(cr, stderr, "kvmtimer: note: ");
+	}
+	/* The KVM types come from kvm.ko's debuginfo: get them now, and say what
+	 * to run when they cannot be had (kvmhrtimer does without). */
+	if (strcmp(run->argv[0], "kvmhrtimer") &&
+	    !kt_cli_reader_have_kvm(cr, &err)) {
+		snprintf(msg, sizeof(msg), "%s: %s", dump, err.msg);
+		kt_cli_reader_close(cr);
+		return dump_failed(run, dump, msg);
 	}
 	s = kt_session_new(kt_cli_reader_get(cr));
 	if (!s) {
@@ -192,9 +201,10 @@ static int run_dump(const struct run *run, const char *dump)
 	return (int)st;
 }
 
-/* Check the debug files once, before any dump: a wrong path is a usage error,
- * not something to repeat for every dump. */
-static bool check_debug_files(const struct run *run)
+/* Open the debug files once, before any dump: a wrong path is a usage error,
+ * not something to repeat for every dump; and the type index built on the
+ * first dump serves the others. */
+static bool open_debug_files(struct run *run)
 {
 	struct kt_di *di = kt_di_new();
 	struct kt_err err = { 0 };
@@ -209,7 +219,10 @@ static bool check_debug_files(const struct run *run)
 			fprintf(stderr, "kvmtimer: --module %s\n", err.msg);
 			ok = false;
 		}
-	kt_di_free(di);
+	if (!ok)
+		kt_di_free(di);
+	else
+		run->di = di;
 	return ok;
 }
 
@@ -299,22 +312,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvmtimer: too many command arguments (max %d)\n", MAX_CMD_ARGS);
 		return EXIT_USAGE;
 	}
+	/* "-- -j" means --json too: the dump's path goes into the document. */
+	for (int i = dashdash + 1; i < argc; i++)
+		if (!strcmp(argv[i], "-j"))
+			run.json = true;
 	run.argv[run.argc++] = (char *)command;
 	if (run.json)
 		run.argv[run.argc++] = "-j";
 	for (int i = dashdash + 1; i < argc; i++)
-		run.argv[run.argc++] = argv[i];
+		if (strcmp(argv[i], "-j"))
+			run.argv[run.argc++] = argv[i];
 	run.argv[run.argc] = NULL;
 	run.headers = ndumps > 1;
-	if (!check_debug_files(&run))
+	if (!open_debug_files(&run))
 		return EXIT_USAGE;
 	for (int i = first_dump; i < dashdash; i++) {
 		int st = run_dump(&run, argv[i]);
 
-		if (st == EXIT_USAGE)
-			return EXIT_USAGE;	/* the command's arguments: same for every dump */
+		if (st == EXIT_USAGE) {
+			worst = EXIT_USAGE;	/* the command's arguments: same for every dump */
+			break;
+		}
 		if (st == EXIT_DUMP || (st == EXIT_ALARM && worst == EXIT_OK))
 			worst = st;
 	}
+	kt_di_free(run.di);
 	return worst;
 }

@@ -37,7 +37,8 @@ struct kt_cli_reader {
 	struct kt_dump *dump;
 	struct kt_di *di;
 	struct kt_syms *syms;
-	char *vmlinux;
+	bool own_di;		/* else borrowed from the caller, shared between dumps */
+	const char *vmlinux;	/* kt_di_path(di, 0) */
 	uint64_t kaslr;
 	int nr_cpus;
 	uint64_t *percpu;	/* __per_cpu_offset[0..nr_cpus-1] */
@@ -524,64 +525,89 @@ void kt_cli_reader_close(struct kt_cli_reader *r)
 	if (!r)
 		return;
 	kt_syms_free(r->syms);
-	kt_di_free(r->di);
+	if (r->own_di)
+		kt_di_free(r->di);
 	kt_dump_close(r->dump);
 	free(r->percpu);
 	free(r->mods);
-	free(r->vmlinux);
 	free(r);
+}
+
+static enum kt_status open_dump(struct kt_cli_reader *r, const char *dump, struct kt_err *err)
+{
+	enum kt_status st;
+	Elf *elf;
+
+	r->reader.ops = &kt_dwarf_reader_ops;
+	r->reader.ctx = r;
+	r->vmlinux = kt_di_path(r->di, 0);
+	r->syms = kt_syms_new();
+	if (!r->syms)
+		return kt_err_set(err, KT_ENOMEM, 0, "out of memory");
+	st = kt_dump_open(dump, &r->dump, err);
+	if (st != KT_OK)
+		return st;
+	if (kt_dump_vmcoreinfo(r->dump, "OSRELEASE", r->osrelease, sizeof(r->osrelease)) != KT_OK)
+		r->osrelease[0] = 0;
+	elf = kt_di_elf(r->di, 0);
+	find_kaslr(r, elf);
+	st = kt_syms_add_vmlinux(r->syms, elf, r->kaslr, err);
+	if (st != KT_OK)
+		return st;
+	st = check_banner(r, elf, err);
+	if (st != KT_OK)
+		return st;
+	st = read_percpu(r, err);
+	if (st != KT_OK)
+		return st;
+	place_modules(r);
+	return KT_OK;
+}
+
+enum kt_status kt_cli_reader_open_di(struct kt_di *di, const char *dump,
+				     struct kt_cli_reader **out, struct kt_err *err)
+{
+	struct kt_cli_reader *r = calloc(1, sizeof(*r));
+	enum kt_status st;
+
+	*out = NULL;
+	if (!r)
+		return kt_err_set(err, KT_ENOMEM, 0, "out of memory");
+	if (kt_di_nfiles(di) < 1 || kt_di_modname(di, 0)) {
+		free(r);
+		return kt_err_set(err, KT_EINVAL, 0, "debuginfo: vmlinux must be the first file");
+	}
+	r->di = di;
+	st = open_dump(r, dump, err);
+	if (st != KT_OK) {
+		kt_cli_reader_close(r);
+		return st;
+	}
+	*out = r;
+	return KT_OK;
 }
 
 enum kt_status kt_cli_reader_open(const char *vmlinux, const struct kt_cli_module *mods,
 				  int nmods, const char *dump, struct kt_cli_reader **out,
 				  struct kt_err *err)
 {
-	struct kt_cli_reader *r = calloc(1, sizeof(*r));
+	struct kt_di *di = kt_di_new();
 	enum kt_status st;
-	Elf *elf;
 
 	*out = NULL;
-	if (!r)
+	if (!di)
 		return kt_err_set(err, KT_ENOMEM, 0, "out of memory");
-	r->reader.ops = &kt_dwarf_reader_ops;
-	r->reader.ctx = r;
-	r->vmlinux = strdup(vmlinux);
-	r->di = kt_di_new();
-	r->syms = kt_syms_new();
-	if (!r->vmlinux || !r->di || !r->syms) {
-		st = kt_err_set(err, KT_ENOMEM, 0, "out of memory");
-		goto fail;
+	st = kt_di_add(di, vmlinux, NULL, err);
+	for (int i = 0; st == KT_OK && i < nmods; i++)
+		st = kt_di_add(di, mods[i].path, mods[i].name, err);
+	if (st == KT_OK)
+		st = kt_cli_reader_open_di(di, dump, out, err);
+	if (st != KT_OK) {
+		kt_di_free(di);
+		return st;
 	}
-	st = kt_dump_open(dump, &r->dump, err);
-	if (st != KT_OK)
-		goto fail;
-	if (kt_dump_vmcoreinfo(r->dump, "OSRELEASE", r->osrelease, sizeof(r->osrelease)) != KT_OK)
-		r->osrelease[0] = 0;
-	st = kt_di_add(r->di, vmlinux, NULL, err);
-	if (st != KT_OK)
-		goto fail;
-	elf = kt_di_elf(r->di, 0);
-	find_kaslr(r, elf);
-	st = kt_syms_add_vmlinux(r->syms, elf, r->kaslr, err);
-	if (st != KT_OK)
-		goto fail;
-	st = check_banner(r, elf, err);
-	if (st != KT_OK)
-		goto fail;
-	st = read_percpu(r, err);
-	if (st != KT_OK)
-		goto fail;
-	for (int i = 0; i < nmods; i++) {
-		st = kt_di_add(r->di, mods[i].path, mods[i].name, err);
-		if (st != KT_OK)
-			goto fail;
-	}
-	place_modules(r);
-	*out = r;
+	(*out)->own_di = true;
 	return KT_OK;
-fail:
-	kt_cli_reader_close(r);
-	return st;
 }
 
 const struct kt_reader *kt_cli_reader_get(struct kt_cli_reader *r)
@@ -593,6 +619,30 @@ void kt_cli_reader_notes(struct kt_cli_reader *r, FILE *fp, const char *prefix)
 {
 	for (int i = 0; i < r->nnotes; i++)
 		fprintf(fp, "%s%s\n", prefix, r->notes[i]);
+}
+
+bool kt_cli_reader_have_kvm(struct kt_cli_reader *r, struct kt_err *err)
+{
+	uint64_t a;
+
+	if (kt_di_type_size(r->di, "kvm_vcpu") > 0 && kt_di_type_size(r->di, "kvm_lapic") > 0)
+		return true;
+	if (kt_syms_lookup(r->syms, "vm_list", &a) != KT_OK) {
+		/* Built-in KVM has vm_list in vmlinux; a module's needs its symbols. */
+		place_modules(r);
+		if (find_dump_module(r, "kvm") < 0) {
+			kt_err_set(err, KT_ENODATA, 0, "no KVM in this dump: kvm.ko is not loaded "
+				   "and the kernel has no vm_list");
+			return false;
+		}
+	}
+	if (op_load_module_debuginfo(r, "kvm", err) != KT_OK)
+		return false;
+	if (kt_di_type_size(r->di, "kvm_vcpu") > 0 && kt_di_type_size(r->di, "kvm_lapic") > 0)
+		return true;
+	kt_err_set(err, KT_ENOENT, 0, "kvm types (struct kvm_vcpu, kvm_lapic) not in the "
+		   "debuginfo given: pass kvm.ko's debug file with --module");
+	return false;
 }
 
 uint64_t kt_cli_reader_kaslr(struct kt_cli_reader *r)
