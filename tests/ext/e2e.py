@@ -1,0 +1,577 @@
+#!/usr/bin/env python3
+"""e2e.py — kvmtimer.so in crash, on every scenario dump of vmcores/index.json.
+
+One crash session per scenario runs every command once (tables and -j JSON) and
+proves crash survived each one; a second session cross-checks the decoded fields
+against crash's own `struct`/`p` output for the same addresses and exercises
+the error paths.  The JSON is compared with the scenario's manifest (refvmm's
+ground truth plus the factory's record of what it injected or damaged).
+
+Prints TAP-style lines ("ok N - what", "not ok N - what", "... # SKIP why").
+A scenario missing from the index is reported as SKIP, never passed silently.
+"""
+import json, os, re, shutil, sys, tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import crashrun  # noqa: E402
+
+ALARMS = {"BEHIND", "RUNAWAY", "STORMING", "BACKWARDS", "HV_ERANGE", "DESYNC", "LOST", "CORRUPT"}
+SCENARIOS = ["healthy", "healthy-elf", "stale-fixed", "storm", "scale", "corrupt"]
+
+
+class Tap:
+    def __init__(self):
+        self.n = self.failed = 0
+
+    def ok(self, cond, what, diag=None):
+        self.n += 1
+        print("%s %d - %s" % ("ok" if cond else "not ok", self.n, what))
+        if not cond:
+            self.failed += 1
+            if diag:
+                for line in str(diag).splitlines()[:40]:
+                    print("#   " + line)
+        sys.stdout.flush()
+        return cond
+
+    def skip(self, what, why):
+        self.n += 1
+        print("ok %d - %s # SKIP %s" % (self.n, what, why))
+        sys.stdout.flush()
+
+
+T = Tap()
+
+
+def parse_json(text):
+    """The one JSON document a -j command printed (None when it did not)."""
+    if text is None:
+        return None
+    t = text.strip()
+    i = t.find("{")
+    if i < 0:
+        return None
+    try:
+        return json.JSONDecoder().raw_decode(t[i:])[0]
+    except ValueError:
+        return None
+
+
+def hexnorm(a):
+    if a is None:
+        return None
+    if isinstance(a, int):
+        return a
+    return int(str(a), 16)
+
+
+def vcpus_of(doc):
+    for vm in (doc or {}).get("vms", []):
+        for v in vm.get("vcpus", []):
+            yield vm, v
+
+
+def manifest_vcpus(man):
+    for vm in man.get("vms", []):
+        for v in vm.get("vcpus", []):
+            yield vm, v
+
+
+def all_findings(obj):
+    """Every finding object anywhere in a JSON document."""
+    out = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == "findings" and isinstance(v, list):
+                out += [f for f in v if isinstance(f, dict)]
+            else:
+                out += all_findings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            out += all_findings(v)
+    return out
+
+
+def damage_text(doc):
+    """Text of every CORRUPT finding and damage string in a document, lower case."""
+    parts = []
+
+    def walk(o):
+        if isinstance(o, dict):
+            for k, v in o.items():
+                if k == "damage" and isinstance(v, str):
+                    parts.append(v)
+                walk(v)
+            if o.get("flag") == "CORRUPT":
+                parts.append(json.dumps(o))
+        elif isinstance(o, list):
+            for v in o:
+                walk(v)
+    walk(doc)
+    return "\n".join(parts).lower()
+
+
+def one_message(text):
+    """A clear one-line (at most three lines) message: non-empty, no crash noise."""
+    lines = [l for l in (text or "").splitlines() if l.strip()]
+    return 1 <= len(lines) <= 3 and not any("Segmentation" in l or "Aborted" in l for l in lines)
+
+
+# ---------------------------------------------------------------------------------------
+# Session 1: every command, on every scenario.
+
+MAIN_CMDS = ["kvmlapic -a -j", "kvmlapic -a", "kvmhrtimer -j", "kvmhrtimer", "kvmtriage -j",
+             "kvmtriage", "sym jiffies", "sys", "p jiffies"]
+I_LAPIC_J, I_LAPIC, I_HR_J, I_HR, I_TRI_J, I_TRI, I_SYM, I_SYS, I_JIF = range(len(MAIN_CMDS))
+
+
+def check_common(name, s):
+    """Returns the parsed documents, or None when the session is unusable."""
+    T.ok(not s.timed_out, "%s: crash finished within the time limit (%.0f s)" % (name, s.seconds))
+    T.ok(any(o and "shared object loaded" in o for o in s.prologue),
+         "%s: extend loads kvmtimer.so" % name, "\n".join(o or "" for o in s.prologue))
+    for i, c in enumerate(MAIN_CMDS):
+        T.ok(s.alive_after(i), "%s: crash alive after '%s'" % (name, c),
+             s.stdout[-3000:] + s.stderr[-2000:])
+    T.ok(s.out(I_SYS) is not None and "RELEASE:" in s.out(I_SYS),
+         "%s: crash's own 'sys' still works after our commands" % name)
+    T.ok(s.out(I_JIF) is not None and re.search(r"jiffies = \$\d+ = \d+", s.out(I_JIF) or ""),
+         "%s: crash's own 'p jiffies' still works after our commands" % name)
+    docs = {}
+    for i, key, cmd in ((I_LAPIC_J, "lapic", "kvmlapic"), (I_HR_J, "hrtimer", "kvmhrtimer"),
+                        (I_TRI_J, "triage", "kvmtriage")):
+        d = parse_json(s.out(i))
+        T.ok(d is not None and d.get("schema") == "kvmtimer/1",
+             "%s: '%s' prints one JSON document, schema kvmtimer/1" % (name, MAIN_CMDS[i]),
+             (s.out(i) or "")[:2000])
+        docs[key] = d or {}
+    d = docs["lapic"]
+    T.ok(isinstance(d.get("now_ns"), int) and d.get("now_ns") > 0 and d.get("now_source"),
+         "%s: now_ns %s from %s" % (name, d.get("now_ns"), d.get("now_source")))
+    T.ok(d.get("fix_status") in ("fixed", "vulnerable", "unknown"),
+         "%s: fix_status is %s" % (name, d.get("fix_status")))
+    for i in (I_LAPIC, I_HR, I_TRI):
+        T.ok(s.out(i) is not None and s.out(i).strip() != "" and "NOW" in s.out(i),
+             "%s: '%s' prints a table headed by the now estimate" % (name, MAIN_CMDS[i]),
+             (s.out(i) or "")[:1500])
+    return docs
+
+
+def match_vcpus(name, doc, man):
+    """Pair every manifest vCPU with the vCPU kvmlapic found (by thread id).
+    Returns [(man_vm, man_vcpu, vm, vcpu)] and asserts that all were found."""
+    bytid = {}
+    for vm, v in vcpus_of(doc):
+        bytid.setdefault(v.get("tid"), (vm, v))
+    pairs, missing = [], []
+    for mvm, mv in manifest_vcpus(man):
+        got = bytid.get(mv.get("tid"))
+        if got:
+            pairs.append((mvm, mv, got[0], got[1]))
+        else:
+            missing.append("%s vCPU %s tid %s" % (mvm.get("name"), mv.get("id"), mv.get("tid")))
+    total = sum(1 for _ in manifest_vcpus(man))
+    T.ok(total > 0 and not missing,
+         "%s: every manifest vCPU found by tid (%d of %d)" % (name, len(pairs), total),
+         "missing: " + ", ".join(missing[:20]))
+    return pairs
+
+
+def check_identity(name, pairs, man):
+    bad = []
+    for mvm, mv, vm, v in pairs:
+        if vm.get("pid") != mvm.get("pid"):
+            bad.append("%s vCPU %s: VM pid %s, manifest %s" % (mvm["name"], mv["id"], vm.get("pid"), mvm.get("pid")))
+        if v.get("id") != mv.get("id"):
+            bad.append("%s tid %s: vCPU id %s, manifest %s" % (mvm["name"], mv["tid"], v.get("id"), mv.get("id")))
+    T.ok(pairs and not bad, "%s: VM pids and vCPU ids equal the manifest (%d vCPUs)" % (name, len(pairs)),
+         "\n".join(bad[:20]))
+    want = sorted(set(vm.get("pid") for vm in man.get("vms", [])))
+    got = sorted(set(vm.get("pid") for _, _, vm, _ in pairs))
+    T.ok(want == got, "%s: VM pids %s" % (name, want), "found %s" % got)
+
+
+def check_timers(name, pairs, skip_tids=()):
+    bad, n = [], 0
+    for mvm, mv, vm, v in pairs:
+        if mv.get("tid") in skip_tids:
+            continue
+        t = v.get("timer") or {}
+        who = "%s vCPU %s" % (mvm.get("name"), mv.get("id"))
+        n += 1
+        if t.get("mode") != mv.get("mode"):
+            bad.append("%s: mode %s, manifest %s" % (who, t.get("mode"), mv.get("mode")))
+        if bool(t.get("masked")) != bool(mv.get("masked")):
+            bad.append("%s: masked %s, manifest %s" % (who, t.get("masked"), mv.get("masked")))
+        if bool(t.get("x2apic")) != bool(mv.get("x2apic")):
+            bad.append("%s: x2apic %s, manifest %s" % (who, t.get("x2apic"), mv.get("x2apic")))
+        if mv.get("vector") is not None and t.get("vector") != mv.get("vector"):
+            bad.append("%s: vector %s, manifest %s" % (who, t.get("vector"), mv.get("vector")))
+        if mv.get("mode") == "periodic" and t.get("period_ns") != mv.get("period_ns"):
+            bad.append("%s: period_ns %s, manifest %s" % (who, t.get("period_ns"), mv.get("period_ns")))
+        if mv.get("tmict") is not None and t.get("tmict") is not None and t.get("tmict") != mv.get("tmict"):
+            bad.append("%s: TMICT %s, manifest %s" % (who, t.get("tmict"), mv.get("tmict")))
+    T.ok(n and not bad, "%s: timer mode, masking, x2APIC, vector, period_ns equal the manifest (%d vCPUs)"
+         % (name, n), "\n".join(bad[:20]))
+
+
+def flags_of(v):
+    return set(v.get("flags") or [])
+
+
+# ---------------------------------------------------------------------------------------
+# Session 2: crash's own view of the same addresses.
+
+STRUCT_FIELDS = ("period", "target_expiration", "tscdeadline", "timer_mode", "expires",
+                 "hv_timer_in_use", "counter")
+
+
+def parse_struct(text):
+    """`struct kvm_lapic.lapic_timer ADDR` output → {field: int} (first occurrence)."""
+    out = {}
+    for line in (text or "").splitlines():
+        m = re.match(r"^\s+(\w+) = (0x[0-9a-f]+|-?\d+|true|false),?$", line)
+        if m and m.group(1) not in out:
+            v = m.group(2)
+            out[m.group(1)] = 1 if v == "true" else 0 if v == "false" else int(v, 0)
+    return out
+
+
+def gdb_value(text):
+    m = re.search(r"\$\d+ = (?:\([^)]*\) )?(0x[0-9a-f]+|-?\d+)", text or "")
+    return int(m.group(1), 0) if m else None
+
+
+def crosscheck_cmds(vcpus):
+    """Commands that make crash print, for each vCPU, what kvmlapic decoded."""
+    cmds, keys = [], []
+    for vm, v in vcpus:
+        t = v.get("timer") or {}
+        lapic = t.get("lapic")
+        if not lapic:
+            continue
+        cmds.append("struct kvm_lapic.lapic_timer %s" % lapic)
+        keys.append(("struct", vm, v))
+        cmds.append("p/x *(unsigned int *)(((struct kvm_lapic *)%s)->regs + 0x320)" % lapic)
+        keys.append(("lvtt", vm, v))
+        cmds.append("p ((struct kvm_vcpu *)%s)->pid->numbers[0].nr" % v["vcpu"])
+        keys.append(("tid", vm, v))
+        cmds.append("p ((struct kvm *)%s)->userspace_pid" % vm["kvm"])
+        keys.append(("pid", vm, v))
+    return cmds, keys
+
+
+def check_crosscheck(name, s, keys, base):
+    bad, n = [], 0
+    for i, (kind, vm, v) in enumerate(keys):
+        out = s.out(base + i)
+        t = v.get("timer") or {}
+        who = "vCPU %s of %s" % (v.get("id"), vm.get("kvm"))
+        if out is None:
+            bad.append("%s: crash did not answer '%s'" % (who, s.cmds[base + i]))
+            continue
+        if kind == "struct":
+            n += 1
+            f = parse_struct(out)
+            want = {"period": t.get("period_ns"), "target_expiration": t.get("target_expiration_ns"),
+                    "tscdeadline": t.get("tscdeadline"), "timer_mode": t.get("timer_mode"),
+                    "expires": (t.get("hrtimer") or {}).get("expires_ns"),
+                    "hv_timer_in_use": int(bool(t.get("hv_timer_in_use"))),
+                    "counter": t.get("pending")}
+            for k, w in want.items():
+                if w is None:
+                    continue
+                got = f.get(k)
+                if k == "tscdeadline" and got is not None and got < 0:
+                    got += 1 << 64
+                if got != w:
+                    bad.append("%s: %s: crash %s, kvmlapic %s" % (who, k, got, w))
+        elif kind == "lvtt":
+            g = gdb_value(out)
+            if g != t.get("lvtt"):
+                bad.append("%s: LVTT: crash %s, kvmlapic %s" % (who, g, t.get("lvtt")))
+        elif kind == "tid":
+            g = gdb_value(out)
+            if g != v.get("tid"):
+                bad.append("%s: tid: crash %s, kvmlapic %s" % (who, g, v.get("tid")))
+        elif kind == "pid":
+            g = gdb_value(out)
+            if g != vm.get("pid"):
+                bad.append("%s: VM pid: crash %s, kvmlapic %s" % (who, g, vm.get("pid")))
+    T.ok(n and not bad,
+         "%s: period, target_expiration, tscdeadline, timer_mode, hrtimer expires, hv_timer_in_use, "
+         "pending, LVTT, tid, VM pid equal crash's own struct/p output (%d vCPUs)" % (name, n),
+         "\n".join(bad[:30]))
+
+
+# ---------------------------------------------------------------------------------------
+# Scenarios.
+
+def scenario_expectations(name, docs, man, pairs, s):
+    d = docs["lapic"]
+    fac = man.get("factory", {})
+    base = name.split("-elf")[0]
+    if base == "healthy":
+        flagged = ["%s vCPU %s: %s" % (vm.get("pid"), v.get("id"), sorted(flags_of(v)))
+                   for vm, v in vcpus_of(d) if flags_of(v) & ALARMS]
+        T.ok(not flagged, "%s: no alarm flags on any vCPU" % name, "\n".join(flagged))
+        loud = [f for f in all_findings(d) if f.get("severity") in ("warning", "critical")]
+        T.ok(not loud, "%s: no warning/critical findings" % name, json.dumps(loud)[:1500])
+        T.ok(d.get("fix_status") == "fixed", "%s: fix_status fixed (Debian 6.1 has the fix)" % name,
+             "fix_status %s: %s" % (d.get("fix_status"), d.get("fix_evidence")))
+        modes = set(mv.get("mode") for _, mv, _, _ in pairs)
+        T.ok({"periodic", "oneshot", "tscdeadline"} <= modes,
+             "%s: the dump covers every timer mode (%s)" % (name, sorted(modes)))
+    elif base == "stale-fixed":
+        periodic = [(mvm, mv, vm, v) for mvm, mv, vm, v in pairs if mv.get("mode") == "periodic"]
+        notb = ["%s vCPU %s: %s" % (mvm["name"], mv["id"], sorted(flags_of(v)))
+                for mvm, mv, vm, v in periodic if "BEHIND" not in flags_of(v)]
+        T.ok(periodic and not notb, "%s: BEHIND on every periodic vCPU (%d)" % (name, len(periodic)),
+             "\n".join(notb))
+        run = ["%s vCPU %s" % (vm.get("pid"), v.get("id")) for vm, v in vcpus_of(d) if "RUNAWAY" in flags_of(v)]
+        T.ok(not run, "%s: no RUNAWAY (the fixed kernel clamps)" % name, ", ".join(run))
+        T.ok(d.get("fix_status") == "fixed", "%s: fix_status fixed" % name,
+             "%s: %s" % (d.get("fix_status"), d.get("fix_evidence")))
+        inj = fac.get("injection") or {}
+        after, before, secs = inj.get("mono_now_after_ns"), inj.get("mono_now_before_ns"), inj.get("seconds")
+        now = d.get("now_ns") or 0
+        if after is None:
+            T.skip("%s: now moved by the injected amount" % name, "manifest has no injection record")
+        else:
+            T.ok(abs(now - after) < 10**9 and abs((now - before) - secs * 10**9) < 10**9,
+                 "%s: now moved by the injected %s s (now %d, before %d, expected %d)"
+                 % (name, secs, now, before, after))
+            T.ok(d.get("now_source") == "timekeeper", "%s: now from the timekeeper" % name,
+                 "now_source %s" % d.get("now_source"))
+        for mvm, mv, vm, v in periodic:
+            t = v.get("timer") or {}
+            lag = now - (t.get("target_expiration_ns") or 0)
+            if not (secs and lag > (secs - 5) * 10**9):
+                T.ok(False, "%s: %s vCPU %s lags by about the injected %s s" % (name, mvm["name"], mv["id"], secs),
+                     "lag %d ns" % lag)
+                break
+        else:
+            T.ok(bool(periodic), "%s: every periodic timer lags by about the injected %s s" % (name, secs))
+    elif base == "storm":
+        st = fac.get("storm") or {}
+        hr = hexnorm(st.get("hrtimer"))
+        cpu = st.get("cpu")
+        T.ok(d.get("fix_status") == "vulnerable", "%s: fix_status vulnerable (fix reverted)" % name,
+             "%s: %s" % (d.get("fix_status"), d.get("fix_evidence")))
+        hit = [(vm, v) for vm, v in vcpus_of(d)
+               if hexnorm(((v.get("timer") or {}).get("hrtimer") or {}).get("addr")) == hr]
+        if not T.ok(len(hit) == 1, "%s: the running hrtimer %s (CPU %s) belongs to one vCPU"
+                    % (name, st.get("hrtimer"), cpu), json.dumps(st)):
+            return
+        vm, v = hit[0]
+        mvm = next((m for m in man.get("vms", []) if m.get("name") == "storm"), {})
+        T.ok(vm.get("pid") == mvm.get("pid") and v.get("id") == 0,
+             "%s: it is the 'storm' VM (pid %s) vCPU 0" % (name, mvm.get("pid")),
+             "found pid %s vCPU %s" % (vm.get("pid"), v.get("id")))
+        T.ok({"RUNAWAY", "STORMING"} <= flags_of(v), "%s: RUNAWAY and STORMING on that vCPU" % name,
+             sorted(flags_of(v)))
+        h = (v.get("timer") or {}).get("hrtimer") or {}
+        T.ok(h.get("cpu") == cpu and h.get("running") is True,
+             "%s: its hrtimer is the one CPU %s is running" % (name, cpu), json.dumps(h))
+        others = ["%s vCPU %s" % (vm2.get("pid"), v2.get("id")) for vm2, v2 in vcpus_of(d)
+                  if v2 is not v and "STORMING" in flags_of(v2)]
+        T.ok(not others, "%s: no other vCPU is STORMING" % name, ", ".join(others))
+        t = v.get("timer") or {}
+        ra = next((f for f in v.get("findings", []) if f.get("flag") == "RUNAWAY"), {})
+        it = ra.get("iterations_left")
+        lag = d.get("now_ns", 0) - t.get("target_expiration_ns", 0)
+        per = t.get("period_ns") or 0
+        exp = lag / per if per else 0
+        T.ok(it is not None and per > 0 and abs(it - exp) <= max(2, exp * 0.01),
+             "%s: iterations_left %s consistent with lag/period = %d/%d = %.0f" % (name, it, lag, per, exp),
+             json.dumps(ra))
+        tri = s.out(I_TRI) or ""
+        need = ["CPU %s" % cpu, str(vm.get("pid")), "vCPU %s" % v.get("id")]
+        miss = [w for w in need if w not in tri]
+        T.ok(not miss and re.search(r"catch-?up", tri, re.I),
+             "%s: kvmtriage names CPU %s, VM pid %s, vCPU %s and the catch-up loop"
+             % (name, cpu, vm.get("pid"), v.get("id")), "missing %s in:\n%s" % (miss, tri[:2000]))
+        hd = docs["hrtimer"]
+        T.ok(("%#x" % hr) in json.dumps(hd).lower() and "running" in json.dumps(hd),
+             "%s: kvmhrtimer -j shows the running lapic hrtimer %s" % (name, st.get("hrtimer")))
+    elif base == "scale":
+        n = sum(1 for _ in vcpus_of(d))
+        want = sum(1 for _ in manifest_vcpus(man))
+        T.ok(n == want and want >= 1000, "%s: kvmlapic -a lists all %d vCPUs (got %d)" % (name, want, n))
+        nvm = len(d.get("vms", []))
+        T.ok(nvm == len(man.get("vms", [])), "%s: all %d VMs" % (name, len(man.get("vms", []))), "got %d" % nvm)
+        T.ok(not s.timed_out, "%s: the whole session took %.0f s" % (name, s.seconds))
+    elif base == "corrupt":
+        dam = (fac.get("corruption") or {}).get("damages") or []
+        T.ok(len(dam) >= 3, "%s: manifest lists the planted damages (%d)" % (name, len(dam)))
+        text = "\n".join(damage_text(docs[k]) for k in ("lapic", "hrtimer", "triage"))
+        textall = text + "\n" + (s.out(I_LAPIC) or "").lower() + (s.out(I_HR) or "").lower()
+        for dm in dam:
+            kind = dm.get("kind")
+            addrs = [str(dm.get(k)).lower() for k in ("node", "vcpu", "xa_node", "kvm", "address")
+                     if dm.get(k)]
+            if kind == "hrtimer_rbtree_cycle":
+                ok = "corrupt" in textall and ("cycle" in text or dm.get("node", "").lower() in text)
+            elif kind == "lapic_pointer_unmapped":
+                vv = [v for vm, v in vcpus_of(d) if hexnorm(v.get("vcpu")) == hexnorm(dm.get("vcpu"))]
+                ok = bool(vv) and "CORRUPT" in flags_of(vv[0])
+            elif kind == "vcpu_array_node":
+                vmm = [vm for vm in d.get("vms", []) if hexnorm(vm.get("kvm")) == hexnorm(dm.get("kvm"))]
+                ok = bool(vmm) and (bool(vmm[0].get("damage")) or any(
+                    "CORRUPT" in flags_of(v) for v in vmm[0].get("vcpus", [])) or
+                    any(a in text for a in addrs))
+            elif kind == "vm_list_wild":
+                ok = "corrupt" in text and ("0xdead000000000100" in text or dm.get("kvm", "").lower() in text)
+            else:
+                ok = any(a in text for a in addrs)
+            T.ok(ok, "%s: damage '%s' (%s) reported as CORRUPT" % (name, kind, dm.get("symbol")),
+                 json.dumps(dm) + "\n--- reported:\n" + text[:1500])
+        pids = sorted(set(vm.get("pid") for vm in man.get("vms", [])))
+        got = sorted(set(vm.get("pid") for vm in d.get("vms", [])))
+        T.ok(pids == got, "%s: every VM still found despite the broken vm_list (%s)" % (name, pids),
+             "found %s" % got)
+
+
+def session2_cmds(doc, jiffies_addr, full):
+    vcpus = list(vcpus_of(doc))
+    if not full:
+        vcpus = vcpus[:: max(1, len(vcpus) // 8)][:8]
+    vcpus = [(vm, v) for vm, v in vcpus if not v.get("damage") and "CORRUPT" not in flags_of(v)]
+    cmds, keys = crosscheck_cmds(vcpus)
+    return cmds, keys
+
+
+ERR_CMDS = ["kvmlapic -Z", "p jiffies", "kvmlapic %s", "p jiffies", "kvmlapic 999999", "p jiffies",
+            "kvmtsc", "p jiffies", "kvmlapic -a -j", "kvmhrtimer -k -j", "kvmlapic -a -j", "help kvmlapic",
+            "help kvmhrtimer", "help kvmtsc", "help kvmtriage"]
+
+
+def check_errors(name, s, base, first_json, jaddr):
+    o = lambda i: s.out(base + i)  # noqa: E731
+    T.ok(one_message(o(0)) and re.search(r"-Z|option|usage", o(0) or "", re.I),
+         "%s: unknown option -> one clear message" % name, o(0))
+    T.ok(o(1) is not None and "jiffies" in o(1), "%s: session alive after the bad option" % name)
+    T.ok(one_message(o(2)), "%s: kvmlapic on a non-KVM address (jiffies, %s) -> one clear message"
+         % (name, jaddr), o(2))
+    T.ok(o(3) is not None and "jiffies" in o(3), "%s: session alive after the wrong-type address" % name)
+    T.ok(one_message(o(4)), "%s: kvmlapic on an unknown pid -> one clear message" % name, o(4))
+    T.ok(o(5) is not None and "jiffies" in o(5), "%s: session alive after the unknown pid" % name)
+    T.ok(one_message(o(6)) or "usage" in (o(6) or "").lower(),
+         "%s: kvmtsc without arguments -> usage message" % name, o(6))
+    T.ok(o(7) is not None and "jiffies" in o(7), "%s: session alive after kvmtsc usage" % name)
+    a, b = parse_json(o(8)), parse_json(o(10))
+    hk = parse_json(o(9))
+    strip = lambda x: {k: v for k, v in (x or {}).items() if k != "elapsed_ms"}  # noqa: E731
+    T.ok(a is not None and strip(a).get("vms") == strip(first_json).get("vms"),
+         "%s: same JSON again after failed commands (getopt state reset between commands)" % name)
+    T.ok(a is not None and b is not None and strip(a).get("vms") == strip(b).get("vms"),
+         "%s: repeated 'kvmlapic -a -j' in one session gives the same VMs" % name)
+    T.ok(hk is not None and hk.get("schema") == "kvmtimer/1", "%s: 'kvmhrtimer -k -j' (option reuse) parses"
+         % name, (o(9) or "")[:500])
+    for k, cmd in ((11, "kvmlapic"), (12, "kvmhrtimer"), (13, "kvmtsc"), (14, "kvmtriage")):
+        h = o(k) or ""
+        T.ok(all(w in h for w in ("NAME", "SYNOPSIS", "DESCRIPTION", "EXAMPLE")) and cmd in h,
+             "%s: 'help %s' has NAME, SYNOPSIS, DESCRIPTION, EXAMPLES" % (name, cmd), h[:800])
+
+
+def check_debuginfo(name, entry, so):
+    """Without `mod -s`: auto-load from the standard places; with kvm.ko out of
+    reach: one message naming the command, and `mod -s` then fixes the session."""
+    ko = (entry.get("modules") or {}).get("kvm")
+    if not ko:
+        T.skip("%s: kvm debuginfo auto-load" % name, "KVM is built into this kernel")
+        return
+    s = crashrun.run(entry, ["kvmlapic -a -j", "p jiffies"], so=so, mod=False)
+    d = parse_json(s.out(0))
+    T.ok(d is not None and len(d.get("vms", [])) > 0,
+         "%s: without 'mod -s', kvm.ko debuginfo is found and loaded automatically" % name,
+         (s.out(0) or "")[:800])
+    # A vmlinux with nothing beside it: crash's search (vmlinux's directory tree,
+    # /lib/modules/<release>, /usr/lib/debug/...) finds no kvm.ko.
+    tmp = tempfile.mkdtemp(prefix="kvmtimer-nodbg-")
+    try:
+        vml = os.path.join(tmp, "vmlinux")
+        try:
+            os.link(entry["vmlinux"], vml)
+        except OSError:
+            shutil.copyfile(entry["vmlinux"], vml)
+        s = crashrun.run(entry, ["kvmlapic -a", "p jiffies", "kvmtriage", "mod -s kvm %s" % ko,
+                                 "kvmlapic -a -j"], so=so, mod=False, vmlinux=vml,
+                         env={"CRASH_MODULE_PATH": tmp})
+        msg = s.out(0) or ""
+        T.ok(one_message(msg) and "mod -s kvm" in msg,
+             "%s: no kvm debuginfo -> one message naming 'mod -s kvm ...'" % name, msg)
+        T.ok(s.out(1) is not None and "jiffies" in s.out(1), "%s: session alive after it" % name)
+        T.ok(one_message(s.out(2)) or "mod -s" in (s.out(2) or ""),
+             "%s: kvmtriage without debuginfo -> clear message" % name, s.out(2))
+        d = parse_json(s.out(4))
+        T.ok(d is not None and len(d.get("vms", [])) > 0,
+             "%s: after 'mod -s kvm' in the same session the commands work" % name, (s.out(4) or "")[:800])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_scenario(name, entry, so):
+    man = {}
+    if entry.get("manifest") and os.path.exists(entry["manifest"]):
+        man = json.load(open(entry["manifest"]))
+    T.ok(bool(man.get("vms")), "%s: manifest %s readable, with VMs" % (name, entry.get("manifest")))
+    timeout = 1800 if name.startswith("scale") else 600
+    s = crashrun.run(entry, MAIN_CMDS, so=so, timeout=timeout)
+    docs = check_common(name, s)
+    if docs is None:
+        return
+    d = docs["lapic"]
+    pairs = match_vcpus(name, d, man) if man else []
+    base = name.split("-elf")[0]
+    if pairs:
+        check_identity(name, pairs, man)
+        if base != "corrupt":
+            check_timers(name, pairs)
+    scenario_expectations(name, docs, man, pairs, s)
+    # Session 2: crash's own view, and (on healthy) the error paths.
+    m = re.search(r"([0-9a-f]{16})\s+\(\w\)\s+jiffies", s.out(I_SYM) or "")
+    jaddr = "0x" + m.group(1) if m else "0xffffffff81000000"
+    cmds, keys = session2_cmds(d, jaddr, full=base in ("healthy", "stale-fixed", "storm"))
+    err = base == "healthy" and name == "healthy"
+    allc = cmds + ([c % jaddr if "%s" in c else c for c in ERR_CMDS] if err else [])
+    if not allc:
+        T.ok(False, "%s: vCPUs to cross-check with crash's struct output" % name)
+        return
+    s2 = crashrun.run(entry, allc, so=so, timeout=timeout)
+    if keys:
+        check_crosscheck(name, s2, keys, 0)
+    else:
+        T.ok(False, "%s: vCPUs to cross-check with crash's struct output" % name)
+    if err:
+        check_errors(name, s2, len(cmds), d, jaddr)
+        check_debuginfo(name, entry, so)
+
+
+def main():
+    import argparse
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--index", default=crashrun.DEFAULT_INDEX)
+    ap.add_argument("--so", default=crashrun.DEFAULT_SO)
+    ap.add_argument("only", nargs="*", help="scenario names (default: all)")
+    a = ap.parse_args()
+    if not shutil.which("crash"):
+        print("ok 1 - ext-e2e # SKIP crash is not installed")
+        return 77
+    index = crashrun.load_index(a.index)
+    names = a.only or SCENARIOS + [e["name"] for e in index if e.get("name") not in SCENARIOS]
+    for name in names:
+        e = crashrun.find(index, name)
+        why = ("scenario %s not built" % name) if not e else crashrun.usable(e)
+        if why:
+            if name == "healthy-elf" and not e:
+                continue    # only exists when healthy is built with an ELF copy
+            T.skip("%s: kvmtimer.so end to end" % name, why)
+            continue
+        run_scenario(name, e, a.so)
+    print("# %d tests, %d failed" % (T.n, T.failed))
+    return 1 if T.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
