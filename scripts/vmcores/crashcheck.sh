@@ -26,12 +26,14 @@ while read -r cpu base hr; do
         | crash -s "$vmlinux" "$vmcore" 2>/dev/null | sed -n 's/^\$[0-9]* = .*\(0x[0-9a-f]*\)$/\1/p')
     ot=$(sed -n 1p <<<"$o"); ok=$(sed -n 2p <<<"$o")
     lapic=$(printf '0x%x' $(( hr - ot )))
-    t=$(printf 'struct kvm_timer.target_expiration,period,tscdeadline %x\np tk_core.timekeeper.tkr_mono.base\np hrtimer_bases:%d\nquit\n' \
-        $(( lapic + ok )) "$cpu" | crash -s "$vmlinux" "$vmcore" 2>/dev/null)
+    t=$(printf 'struct kvm_timer.target_expiration,period,tscdeadline %x\np tk_core.timekeeper.tkr_mono.base\np hrtimer_bases:%d\np ((struct kvm_lapic *)%s)->vcpu->vcpu_id\np ((struct kvm_lapic *)%s)->vcpu->kvm->userspace_pid\nquit\n' \
+        $(( lapic + ok )) "$cpu" "$lapic" "$lapic" | crash -s "$vmlinux" "$vmcore" 2>/dev/null)
     echo "$t" >&2
     g() { sed -n "s/^ *$1 = \([0-9-]*\),*$/\1/p" <<<"$t" | head -1; }
-    base_ns=$(sed -n 's/^\$[0-9]* = \([0-9]*\)$/\1/p' <<<"$t" | head -1)
+    vals=$(sed -n 's/^\$[0-9]* = \([0-9]*\)$/\1/p' <<<"$t")     # base, vcpu_id, pid
+    base_ns=$(sed -n 1p <<<"$vals"); vcpu_id=$(sed -n 2p <<<"$vals"); upid=$(sed -n 3p <<<"$vals")
     printf '{"cpu":%d,"clock_base":%d,"hrtimer":"%s","function":"%s","kvm_lapic":"%s",' "$cpu" "$base" "$hr" "$fn" "$lapic"
+    printf '"vcpu_id":%s,"userspace_pid":%s,' "$vcpu_id" "$upid"
     printf '"in_hrtirq":%s,"target_expiration":%s,"period":%s,"tscdeadline":%s,"tkr_mono_base":%s,"lag_ns":%s}\n' \
       "$(g in_hrtirq)" "$(g target_expiration)" "$(g period)" "$(g tscdeadline)" "$base_ns" \
       $(( base_ns - $(g target_expiration) ))

@@ -27,7 +27,8 @@ def change(desc, a, new, n=8, **extra):
     wr(a, new, n)
     # old/new as hex strings: 64-bit pointers do not survive JSON doubles (jq, JS).
     c = dict(symbol=desc, address="%#x" % a, size=n, old="%#x" % old,
-             new="%#x" % (new & (2**(8*n) - 1)), delta=(new & (2**(8*n) - 1)) - old)
+             new="%#x" % (new & (2**(8*n) - 1)),
+             delta=((new - old + 2**(8*n-1)) % 2**(8*n)) - 2**(8*n-1))   # signed
     c.update(extra)
     changes.append(c)
     gdb.write("changed %s @%#x: %#x -> %#x\n" % (desc, a, old, new & (2**(8*n) - 1)))

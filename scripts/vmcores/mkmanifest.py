@@ -67,6 +67,11 @@ by_pid = {v.get("pid"): v.get("name") for v in m.get("vms", [])}
 for dmg in fac.get("corruption", {}).get("damages", []):
     if "userspace_pid" in dmg:
         dmg["vm"] = by_pid.get(dmg["userspace_pid"])
+st = fac.get("storm")
+if st and "userspace_pid" in st:
+    st["vm"] = by_pid.get(st["userspace_pid"])
+# QEMU ran in RUNDIR (NAME/KEY.tmp), renamed to the final directory afterwards.
+fac["qemu"] = fac["qemu"].replace(os.path.abspath(a.run), os.path.abspath(d))
 m["factory"] = fac
 json.dump(m, sys.stdout, indent=1)
 sys.stdout.write("\n")
