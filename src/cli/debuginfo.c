@@ -286,35 +286,48 @@ static bool is_aggregate(Dwarf_Die *d)
 	return t == DW_TAG_structure_type || t == DW_TAG_union_type;
 }
 
-/* Byte offset of a member DIE within its parent: DW_AT_data_member_location as
- * a constant (DWARF 3+) or a DW_OP_plus_uconst expression (DWARF 2), or
- * DW_AT_data_bit_offset / 8 for bit-fields; 0 in unions. */
-static long member_location(Dwarf_Die *m)
+/* Bit offset of a member DIE from the start of its parent (x86: little
+ * endian).  DWARF 4+ bit-fields: DW_AT_data_bit_offset.  Older bit-fields:
+ * DW_AT_bit_offset counts from the most significant bit of a storage unit of
+ * DW_AT_byte_size bytes at DW_AT_data_member_location.  Other members:
+ * DW_AT_data_member_location (a constant, or DWARF 2's DW_OP_plus_uconst) * 8;
+ * none at all: 0 (union members).  -1 when unreadable. */
+static long member_bits(Dwarf_Die *m)
 {
 	Dwarf_Attribute a;
-	Dwarf_Word w;
+	Dwarf_Word w, loc = 0;
 
+	if (dwarf_attr(m, DW_AT_data_bit_offset, &a))
+		return dwarf_formudata(&a, &w) == 0 ? (long)w : -1;
 	if (dwarf_attr(m, DW_AT_data_member_location, &a)) {
 		Dwarf_Op *ops;
 		size_t n;
 
-		if (dwarf_formudata(&a, &w) == 0)
-			return (long)w;
-		if (dwarf_getlocation(&a, &ops, &n) == 0 && n == 1 &&
-		    ops[0].atom == DW_OP_plus_uconst)
-			return (long)ops[0].number;
-		return -1;
+		if (dwarf_formudata(&a, &loc) != 0) {
+			if (dwarf_getlocation(&a, &ops, &n) != 0 || n != 1 ||
+			    ops[0].atom != DW_OP_plus_uconst)
+				return -1;
+			loc = ops[0].number;
+		}
 	}
-	if (dwarf_attr(m, DW_AT_data_bit_offset, &a) && dwarf_formudata(&a, &w) == 0)
-		return (long)(w / 8);
-	return 0;
+	if (dwarf_attr(m, DW_AT_bit_offset, &a)) {
+		Dwarf_Word boff, bsize, unit;
+		Dwarf_Attribute x;
+
+		if (dwarf_formudata(&a, &boff) != 0 ||
+		    !dwarf_attr(m, DW_AT_bit_size, &x) || dwarf_formudata(&x, &bsize) != 0 ||
+		    !dwarf_attr(m, DW_AT_byte_size, &x) || dwarf_formudata(&x, &unit) != 0)
+			return -1;
+		return (long)(loc * 8 + unit * 8 - boff - bsize);
+	}
+	return (long)(loc * 8);
 }
 
 /* Find member `name` (len bytes, not NUL-terminated) in aggregate `agg`,
  * descending into anonymous structs/unions.  On success *member is the member
- * DIE and *off its offset from the start of agg. */
+ * DIE and *bits its bit offset from the start of agg. */
 static bool find_member(Dwarf_Die *agg, const char *name, size_t len, Dwarf_Die *member,
-			long *off, int depth)
+			long *bits, int depth)
 {
 	Dwarf_Die child;
 
@@ -328,12 +341,12 @@ static bool find_member(Dwarf_Die *agg, const char *name, size_t len, Dwarf_Die 
 		n = dwarf_diename(&child);
 		if (n) {
 			if (strlen(n) == len && !memcmp(n, name, len)) {
-				long loc = member_location(&child);
+				long loc = member_bits(&child);
 
 				if (loc < 0)
 					return false;
 				*member = child;
-				*off = loc;
+				*bits = loc;
 				return true;
 			}
 		} else {
@@ -343,10 +356,10 @@ static bool find_member(Dwarf_Die *agg, const char *name, size_t len, Dwarf_Die 
 			if (!die_type(&child, &t) || !peel(&t) || !is_aggregate(&t))
 				continue;
 			if (find_member(&t, name, len, member, &inner, depth + 1)) {
-				loc = member_location(&child);
+				loc = member_bits(&child);
 				if (loc < 0)
 					return false;
-				*off = loc + inner;
+				*bits = loc + inner;
 				return true;
 			}
 		}
@@ -354,8 +367,8 @@ static bool find_member(Dwarf_Die *agg, const char *name, size_t len, Dwarf_Die 
 	return false;
 }
 
-/* Resolve a dotted member path from aggregate type die. */
-static bool resolve_path(Dwarf_Die *type, const char *path, Dwarf_Die *member, long *off)
+/* Resolve a dotted member path from aggregate type die: *bits from its start. */
+static bool resolve_path(Dwarf_Die *type, const char *path, Dwarf_Die *member, long *bits)
 {
 	Dwarf_Die cur = *type;
 	long total = 0;
@@ -376,7 +389,7 @@ static bool resolve_path(Dwarf_Die *type, const char *path, Dwarf_Die *member, l
 			return false;
 		path = dot + 1;
 	}
-	*off = total;
+	*bits = total;
 	return true;
 }
 
@@ -413,14 +426,24 @@ static long cache_put(struct kt_di *di, char k, const char *a, const char *b, lo
 
 long kt_di_member_offset(struct kt_di *di, const char *type, const char *member)
 {
-	Dwarf_Die t, m;
 	long v;
 
 	if (cache_get(di, 'o', type, member, &v))
 		return v;
+	v = kt_di_member_bit_offset(di, type, member);
+	return cache_put(di, 'o', type, member, v < 0 ? -1 : v / 8);
+}
+
+long kt_di_member_bit_offset(struct kt_di *di, const char *type, const char *member)
+{
+	Dwarf_Die t, m;
+	long v;
+
+	if (cache_get(di, 'b', type, member, &v))
+		return v;
 	if (!lookup_type(di, type, &t) || !resolve_path(&t, member, &m, &v))
 		v = -1;
-	return cache_put(di, 'o', type, member, v);
+	return cache_put(di, 'b', type, member, v);
 }
 
 long kt_di_member_size(struct kt_di *di, const char *type, const char *member)
@@ -466,7 +489,7 @@ long kt_di_var_member_offset(struct kt_di *di, const char *var, const char *memb
 		return v;
 	if (!lookup_var_type(di, var, &t) || !resolve_path(&t, member, &m, &v))
 		v = -1;
-	return cache_put(di, 'V', var, member, v);
+	return cache_put(di, 'V', var, member, v < 0 ? -1 : v / 8);
 }
 
 long kt_di_var_array_len(struct kt_di *di, const char *var)

@@ -41,6 +41,8 @@ int kt_di_find_module(const struct kt_di *di, const char *name);
 
 /* Byte offset of member (dotted path) in type: -1 when absent. */
 long kt_di_member_offset(struct kt_di *di, const char *type, const char *member);
+/* Bit offset of member from the start of type (bit-fields exact): -1 absent. */
+long kt_di_member_bit_offset(struct kt_di *di, const char *type, const char *member);
 /* Size of that member (arrays: the whole array): -1 when absent. */
 long kt_di_member_size(struct kt_di *di, const char *type, const char *member);
 /* sizeof(type): -1 when absent. */

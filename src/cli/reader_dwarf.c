@@ -129,6 +129,11 @@ static long op_member_offset(void *ctx, const char *type, const char *member)
 	return kt_di_member_offset(((struct kt_cli_reader *)ctx)->di, type, member);
 }
 
+static long op_member_bit_offset(void *ctx, const char *type, const char *member)
+{
+	return kt_di_member_bit_offset(((struct kt_cli_reader *)ctx)->di, type, member);
+}
+
 static long op_member_size(void *ctx, const char *type, const char *member)
 {
 	return kt_di_member_size(((struct kt_cli_reader *)ctx)->di, type, member);
@@ -247,6 +252,7 @@ const struct kt_reader_ops kt_dwarf_reader_ops = {
 	.symbol_name = op_symbol_name,
 	.member_offset = op_member_offset,
 	.member_size = op_member_size,
+	.member_bit_offset = op_member_bit_offset,
 	.type_size = op_type_size,
 	.var_member_offset = op_var_member_offset,
 	.nr_cpus = op_nr_cpus,

@@ -10,6 +10,8 @@
 #define START_KERNEL_MAP 0xffffffff80000000ULL
 /* How far past a sizeless symbol (assembler labels) an address still counts. */
 #define SIZELESS_SLACK 4096
+/* Largest gap to the next symbol still counted as padding of the one before. */
+#define MAX_GAP (64 * 1024)
 
 struct sym {
 	uint64_t addr;
@@ -227,20 +229,27 @@ const char *kt_syms_name(struct kt_syms *s, uint64_t addr, uint64_t *offset,
 	while (best > 0 && s->v[best - 1].addr == s->v[best].addr)
 		best--;
 	e = &s->v[best];
-	/* Among entries at this address, the first one whose extent covers addr. */
-	for (size_t i = best; i < s->n && s->v[i].addr == e->addr; i++) {
-		const struct sym *c = &s->v[i];
-		uint64_t off = addr - c->addr;
+	/* Like crash (and kallsyms): an address belongs to the nearest symbol at
+	 * or below it, up to the next symbol, so the alignment padding after a
+	 * function is still that function's (the core measures functions this
+	 * way; both readers must agree).  Past the last symbol of a region, only
+	 * within the symbol's size or SIZELESS_SLACK. */
+	{
+		uint64_t off = addr - e->addr, limit = e->size > SIZELESS_SLACK ? e->size : SIZELESS_SLACK;
+		size_t next = best;
 
-		if ((c->size && off < c->size) || (!c->size && off < SIZELESS_SLACK)) {
-			if (offset)
-				*offset = off;
-			if (module)
-				*module = c->module;
-			return c->name;
-		}
+		while (next < s->n && s->v[next].addr == e->addr)
+			next++;
+		if (next < s->n && s->v[next].addr - e->addr > limit)
+			limit = s->v[next].addr - e->addr < MAX_GAP ? s->v[next].addr - e->addr : limit;
+		if (off >= limit)
+			return NULL;
+		if (offset)
+			*offset = off;
+		if (module)
+			*module = e->module;
+		return e->name;
 	}
-	return NULL;
 }
 
 uint64_t kt_elf_symbol(Elf *elf, const char *name)
