@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * kt-record — make a fuzz snapshot from a real dump.
+ *
+ *   kt-record --vmlinux V [--module [NAME=]KO]... VMCORE OUT.snap
+ *
+ * Runs kvmlapic -a, kvmlapic on each vCPU, kvmhrtimer, kvmtsc and kvmtriage
+ * through the CLI's reader (libdw + libkdumpfile) wrapped in a recorder, and
+ * writes every answer the core got — memory read, symbols, member offsets and
+ * sizes, per-CPU offsets, VMCOREINFO — as a text snapshot (fuzz/snapshot.h
+ * describes the format).  fuzz/fuzz_walk.c replays it and lets libFuzzer
+ * mutate the memory and the layout: the walkers and decoders then see a real
+ * 6.1 host, damaged in ways a dump factory cannot plan.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kvmtimer/commands.h"
+#include "reader_dwarf.h"
+
+struct rec_read { uint64_t addr; size_t len; unsigned char *bytes; };
+
+struct rec {
+	const struct kt_reader *inner;
+	FILE *meta;		/* every non-memory answer, one line each, deduplicated later */
+	struct rec_read *reads;
+	size_t nreads, cap;
+};
+
+static struct rec R;
+
+static enum kt_status r_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	(void)ctx;
+	enum kt_status st = R.inner->ops->read(R.inner->ctx, addr, buf, len);
+	if (st != KT_OK || !len)
+		return st;
+	if (R.nreads == R.cap) {
+		R.cap = R.cap ? 2 * R.cap : 4096;
+		R.reads = realloc(R.reads, R.cap * sizeof(*R.reads));
+		if (!R.reads)
+			abort();
+	}
+	struct rec_read *r = &R.reads[R.nreads++];
+	r->addr = addr;
+	r->len = len;
+	r->bytes = malloc(len);
+	if (!r->bytes)
+		abort();
+	memcpy(r->bytes, buf, len);
+	return st;
+}
+
+static enum kt_status r_symbol(void *ctx, const char *name, uint64_t *addr)
+{
+	(void)ctx;
+	enum kt_status st = R.inner->ops->symbol(R.inner->ctx, name, addr);
+	if (st == KT_OK)
+		fprintf(R.meta, "sym %s %#llx\n", name, (unsigned long long)*addr);
+	else
+		fprintf(R.meta, "sym %s -\n", name);
+	return st;
+}
+
+static enum kt_status r_symbol_name(void *ctx, uint64_t addr, char *buf, size_t len, uint64_t *off)
+{
+	(void)ctx;
+	enum kt_status st = R.inner->ops->symbol_name(R.inner->ctx, addr, buf, len, off);
+	if (st == KT_OK && buf[0] && !strchr(buf, ' '))
+		fprintf(R.meta, "symname %#llx %s %#llx\n", (unsigned long long)addr, buf,
+			(unsigned long long)*off);
+	else
+		fprintf(R.meta, "symname %#llx -\n", (unsigned long long)addr);
+	return st;
+}
+
+static long r_moff(void *ctx, const char *t, const char *m)
+{
+	(void)ctx;
+	long v = R.inner->ops->member_offset(R.inner->ctx, t, m);
+	fprintf(R.meta, "moff %s %s %ld\n", t, m, v);
+	return v;
+}
+
+static long r_msize(void *ctx, const char *t, const char *m)
+{
+	(void)ctx;
+	long v = R.inner->ops->member_size(R.inner->ctx, t, m);
+	fprintf(R.meta, "msize %s %s %ld\n", t, m, v);
+	return v;
+}
+
+static long r_tsize(void *ctx, const char *t)
+{
+	(void)ctx;
+	long v = R.inner->ops->type_size(R.inner->ctx, t);
+	fprintf(R.meta, "tsize %s %ld\n", t, v);
+	return v;
+}
+
+static long r_varoff(void *ctx, const char *var, const char *m)
+{
+	(void)ctx;
+	long v = R.inner->ops->var_member_offset ?
+		 R.inner->ops->var_member_offset(R.inner->ctx, var, m) : -1;
+	fprintf(R.meta, "varoff %s %s %ld\n", var, m, v);
+	return v;
+}
+
+static long r_mbit(void *ctx, const char *t, const char *m)
+{
+	(void)ctx;
+	long v = R.inner->ops->member_bit_offset ?
+		 R.inner->ops->member_bit_offset(R.inner->ctx, t, m) : -1;
+	fprintf(R.meta, "mbit %s %s %ld\n", t, m, v);
+	return v;
+}
+
+static int r_nr_cpus(void *ctx)
+{
+	(void)ctx;
+	int n = R.inner->ops->nr_cpus(R.inner->ctx);
+	fprintf(R.meta, "cpus %d\n", n);
+	return n;
+}
+
+static enum kt_status r_percpu(void *ctx, int cpu, uint64_t *off)
+{
+	(void)ctx;
+	enum kt_status st = R.inner->ops->percpu_offset(R.inner->ctx, cpu, off);
+	if (st == KT_OK)
+		fprintf(R.meta, "percpu %d %#llx\n", cpu, (unsigned long long)*off);
+	return st;
+}
+
+static enum kt_status r_info(void *ctx, const char *key, char *buf, size_t len)
+{
+	(void)ctx;
+	if (!R.inner->ops->vmcoreinfo)
+		return KT_ENOENT;
+	enum kt_status st = R.inner->ops->vmcoreinfo(R.inner->ctx, key, buf, len);
+	if (st == KT_OK && buf[0] && !strpbrk(buf, " \n"))
+		fprintf(R.meta, "info %s %s\n", key, buf);
+	return st;
+}
+
+static enum kt_status r_load(void *ctx, const char *module, struct kt_err *err)
+{
+	(void)ctx;
+	if (!R.inner->ops->load_module_debuginfo)
+		return kt_err_set(err, KT_ENOENT, 0, "no loader");
+	return R.inner->ops->load_module_debuginfo(R.inner->ctx, module, err);
+}
+
+static const struct kt_reader_ops rec_ops = {
+	.read = r_read, .symbol = r_symbol, .symbol_name = r_symbol_name,
+	.member_offset = r_moff, .member_size = r_msize, .type_size = r_tsize,
+	.var_member_offset = r_varoff, .member_bit_offset = r_mbit, .nr_cpus = r_nr_cpus,
+	.percpu_offset = r_percpu, .vmcoreinfo = r_info, .load_module_debuginfo = r_load,
+};
+
+static int cmp_read(const void *a, const void *b)
+{
+	const struct rec_read *x = a, *y = b;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static void rec_run(struct kt_session *s, int argc, const char **argv, FILE *sink)
+{
+	kt_cmd_run(s, argc, (char **)argv, sink, sink);
+}
+
+/* Write merged memory: sorted reads, overlapping or touching ones joined. */
+static void write_mem(FILE *fp)
+{
+	qsort(R.reads, R.nreads, sizeof(*R.reads), cmp_read);
+	size_t i = 0;
+	while (i < R.nreads) {
+		uint64_t start = R.reads[i].addr, end = start + R.reads[i].len;
+		size_t j = i + 1;
+		while (j < R.nreads && R.reads[j].addr <= end) {
+			if (R.reads[j].addr + R.reads[j].len > end)
+				end = R.reads[j].addr + R.reads[j].len;
+			j++;
+		}
+		unsigned char *buf = calloc(1, end - start);
+		for (size_t k = i; k < j; k++)
+			memcpy(buf + (R.reads[k].addr - start), R.reads[k].bytes, R.reads[k].len);
+		fprintf(fp, "mem %#llx ", (unsigned long long)start);
+		for (uint64_t k = 0; k < end - start; k++)
+			fprintf(fp, "%02x", buf[k]);
+		fputc('\n', fp);
+		free(buf);
+		i = j;
+	}
+}
+
+/* Run every command through the recorder around inner and write the snapshot. */
+static int record(const struct kt_reader *inner, const char *label, const char *outpath)
+{
+	char *metabuf = NULL;
+	size_t metalen = 0;
+	R.inner = inner;
+	R.meta = open_memstream(&metabuf, &metalen);
+	struct kt_reader rr = { &rec_ops, NULL };
+	struct kt_session *s = kt_session_new(&rr);
+	char *obuf = NULL;
+	size_t olen = 0;
+	FILE *sink = open_memstream(&obuf, &olen);
+
+	const char *a1[] = { "kvmlapic", "-a", "-j" };
+	const char *a2[] = { "kvmhrtimer", "-j" };
+	const char *a3[] = { "kvmtriage", "-j" };
+	const char *a4[] = { "kvmlapic", "-a" };
+	const char *a5[] = { "kvmhrtimer" };
+	const char *a6[] = { "kvmtriage" };
+	rec_run(s, 3, a1, sink);
+	rec_run(s, 2, a2, sink);
+	rec_run(s, 2, a3, sink);
+	rec_run(s, 2, a4, sink);
+	rec_run(s, 1, a5, sink);
+	rec_run(s, 1, a6, sink);
+	/* One vCPU in full and kvmtsc on it: their extra reads (pid -> task). */
+	fflush(sink);
+	const char *p = obuf ? strstr(obuf, "\"vcpu\":\"0x") : NULL;
+	if (p) {
+		char addr[32];
+		snprintf(addr, sizeof(addr), "%.18s", p + 8);
+		const char *a7[] = { "kvmlapic", addr };
+		const char *a8[] = { "kvmtsc", "-j", addr, "-d", "1000000" };
+		fprintf(R.meta, "target %s\n", addr);
+		rec_run(s, 2, a7, sink);
+		rec_run(s, 5, a8, sink);
+		fprintf(stderr, "kt-record: vCPU %s recorded in full\n", addr);
+	}
+	fclose(sink);
+	kt_session_free(s);
+	fclose(R.meta);
+
+	FILE *fp = fopen(outpath, "w");
+	if (!fp) {
+		perror(outpath);
+		return 3;
+	}
+	fprintf(fp, "# kvmtimer fuzz snapshot v1 (fuzz/record.c) of %s\n", label);
+	fwrite(metabuf, 1, metalen, fp);
+	write_mem(fp);
+	fclose(fp);
+	fprintf(stderr, "kt-record: %zu reads, %zu bytes of answers\n", R.nreads, metalen);
+	free(metabuf);
+	free(obuf);
+	return 0;
+}
+
+#ifdef KT_RECORD_FIXTURE
+/* The unit tests' RHEL 8 fixture (kvm->vcpus[], pre-v5.4 timerqueue, KABI
+ * padding): its build() is reused as is, its test main() renamed away. */
+#define main kt_rhel8_tests_main
+#include "../tests/unit/test_fixture_rhel8.c"
+#undef main
+#endif
+
+int main(int argc, char **argv)
+{
+	struct kt_cli_module mods[8];
+	char names[8][64];
+	int nmods = 0, c;
+	const char *vmlinux = NULL;
+
+#ifdef KT_RECORD_FIXTURE
+	if (argc == 3 && !strcmp(argv[1], "--fixture-rhel8")) {
+		build(prefix_code, sizeof(prefix_code));
+		struct kt_reader fr = { &fx_ops, &fx };
+		return record(&fr, "tests/unit/test_fixture_rhel8.c", argv[2]);
+	}
+#endif
+	static const struct option lo[] = {
+		{ "vmlinux", required_argument, NULL, 'k' },
+		{ "module", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	while ((c = getopt_long(argc, argv, "k:m:", lo, NULL)) != -1) {
+		if (c == 'k') {
+			vmlinux = optarg;
+		} else if (c == 'm' && nmods < 8) {
+			char *eq = strchr(optarg, '=');
+			const char *base = strrchr(optarg, '/');
+			if (eq) {
+				snprintf(names[nmods], 64, "%.*s", (int)(eq - optarg), optarg);
+				mods[nmods].path = eq + 1;
+			} else {
+				snprintf(names[nmods], 64, "%s", base ? base + 1 : optarg);
+				char *dot = strstr(names[nmods], ".ko");
+				if (dot)
+					*dot = 0;
+				for (char *p = names[nmods]; *p; p++)
+					if (*p == '-')
+						*p = '_';
+				mods[nmods].path = optarg;
+			}
+			mods[nmods].name = names[nmods];
+			nmods++;
+		} else {
+			return 2;
+		}
+	}
+	if (!vmlinux || argc - optind != 2) {
+		fprintf(stderr, "usage: kt-record --vmlinux V [--module KO]... VMCORE OUT.snap\n"
+				"       kt-record --fixture-rhel8 OUT.snap\n");
+		return 2;
+	}
+	/* The core's commands use getopt too: keep the operands before they run. */
+	const char *dump = argv[optind], *outpath = argv[optind + 1];
+	struct kt_cli_reader *cr;
+	struct kt_err err = { 0 };
+	if (kt_cli_reader_open(vmlinux, mods, nmods, dump, &cr, &err) != KT_OK) {
+		fprintf(stderr, "kt-record: %s\n", err.msg);
+		return 3;
+	}
+	int rc = record(kt_cli_reader_get(cr), dump, outpath);
+	kt_cli_reader_close(cr);
+	return rc;
+}

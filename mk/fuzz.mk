@@ -1,0 +1,74 @@
+# mk/fuzz.mk — libFuzzer targets (fuzz/), their short run in `make check`
+# (suite fuzz-short, tests/fuzz/short.sh) and `make fuzz-long`.
+#
+# The fuzz build is its own tree, build/fuzz (clang, -fsanitize=fuzzer,address,
+# undefined), whatever SAN says: the core and the CLI's parsers are compiled
+# again with coverage instrumentation.  fuzz/README.md says what each target
+# feeds and how to replay a crash.
+FUZZ_CC      ?= clang
+FUZZ_OUT     := build/fuzz
+FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude -Wall -Wextra \
+		-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+		-fno-omit-frame-pointer
+FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
+FUZZ_CORE    := $(patsubst src/core/%.c,$(FUZZ_OUT)/core/%.o,$(wildcard src/core/*.c))
+FUZZ_CLI     := $(patsubst src/cli/%.c,$(FUZZ_OUT)/cli/%.o,$(filter-out src/cli/main.c,$(wildcard src/cli/*.c)))
+FUZZ_TARGETS := fuzz_walk fuzz_args fuzz_json fuzz_dump fuzz_dwarf
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_OUT)/%)
+FUZZ_RECORD  := $(FUZZ_OUT)/kt-record
+FUZZ_SNAPDIR := $(abspath fuzz/snapshots)
+
+$(FUZZ_OUT)/core/%.o: src/core/%.c $(wildcard include/kvmtimer/*.h src/core/*.h src/core/*.def)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_OUT)/cli/%.o: src/cli/%.c $(wildcard src/cli/*.h include/kvmtimer/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc/cli -c -o $@ $<
+
+$(FUZZ_OUT)/fuzz/%.o: fuzz/%.c $(wildcard fuzz/*.h include/kvmtimer/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc/cli -DKT_FUZZ_SNAPDIR='"$(FUZZ_SNAPDIR)"' -c -o $@ $<
+
+$(FUZZ_OUT)/fuzz_walk: $(FUZZ_OUT)/fuzz/fuzz_walk.o $(FUZZ_OUT)/fuzz/snapshot.o $(FUZZ_OUT)/fuzz/jsoncheck.o $(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -lz -lm
+
+$(FUZZ_OUT)/fuzz_args: $(FUZZ_OUT)/fuzz/fuzz_args.o $(FUZZ_OUT)/fuzz/snapshot.o $(FUZZ_OUT)/fuzz/jsoncheck.o $(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -lz -lm
+
+$(FUZZ_OUT)/fuzz_json: $(FUZZ_OUT)/fuzz/fuzz_json.o $(FUZZ_OUT)/fuzz/jsoncheck.o $(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -lm
+
+$(FUZZ_OUT)/fuzz_dump: $(FUZZ_OUT)/fuzz/fuzz_dump.o $(FUZZ_CLI) $(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ldw -lelf -lkdumpfile -lm
+
+$(FUZZ_OUT)/fuzz_dwarf: $(FUZZ_OUT)/fuzz/fuzz_dwarf.o $(FUZZ_CLI) $(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ldw -lelf -lkdumpfile -lm
+
+# The snapshot recorder: gcc, the normal build's CLI objects and the unit
+# fixture.  `make fuzz-snapshots` re-records fuzz/snapshots/ from vmcores/index.json.
+$(FUZZ_RECORD): fuzz/record.c $(CLI_OBJS) $(CORE_LIB) tests/unit/fixture.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Wno-unused-function -Isrc/cli -Itests/unit -DKT_RECORD_FIXTURE -o $@ \
+		fuzz/record.c tests/unit/fixture.c $(CLI_OBJS) $(CORE_LIB) $(CLI_LIBS) -lcmocka -lm
+
+.PHONY: fuzz-build fuzz-short fuzz-long fuzz-snapshots
+fuzz-build: $(FUZZ_BINS)
+
+fuzz-snapshots: $(FUZZ_RECORD)
+	@fuzz/snapshots.sh $(FUZZ_RECORD) vmcores/index.json fuzz/snapshots
+
+# Short run in `make check`: replay the committed corpus and regressions, then
+# FUZZ_SECONDS of new inputs per target (5 targets: ~25 s).
+FUZZ_SECONDS ?= 5
+CHECK_SUITES += fuzz-short
+fuzz-short: $(FUZZ_BINS)
+	@FUZZ_OUT=$(FUZZ_OUT) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+		tests/run-suite.sh fuzz-short $(BUILD)/test-logs tests/fuzz/run.sh $(FUZZ_TARGETS)
+
+# Long run: FUZZ_LONG_SECONDS per target, corpus kept in build/fuzz/corpus/.
+FUZZ_LONG_SECONDS ?= 600
+fuzz-long: $(FUZZ_BINS)
+	@mkdir -p $(BUILD)/test-logs
+	@FUZZ_OUT=$(FUZZ_OUT) FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) FUZZ_KEEP=1 \
+		tests/run-suite.sh fuzz-long $(BUILD)/test-logs tests/fuzz/run.sh $(FUZZ_TARGETS)
