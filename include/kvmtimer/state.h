@@ -181,6 +181,9 @@ struct kt_host {
 	int nvms;
 	struct kt_cpu_hrtimers *cpus;
 	int ncpus;
+	/* vCPU lapic hrtimer address -> (vm, vcpu), sorted: owner lookups. */
+	struct kt_owner { uint64_t hrtimer; int vm, vcpu; } *owners;
+	int nowners;
 	/* Host-level damage (vm_list walk...). */
 	struct kt_finding findings[KT_MAX_FINDINGS];
 	int nfindings;

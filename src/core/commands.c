@@ -229,6 +229,8 @@ static enum kt_cmd_status cmd_kvmlapic(struct kt_session *s, int argc, char **ar
 			}
 			h.vms[i].nvcpus = k;
 		}
+	if (o.ncpus)
+		kt_index_owners(&h);
 	const struct kt_vm *vm = NULL;
 	const struct kt_vcpu *v = NULL;
 	if (first < argc && !find_target(&h, argv[first], &vm, &v)) {

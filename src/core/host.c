@@ -138,5 +138,6 @@ void kt_host_free(struct kt_host *h)
 		for (int b = 0; b < h->cpus[c].nbases; b++)
 			free(h->cpus[c].bases[b].timers);
 	free(h->cpus);
+	free(h->owners);
 	memset(h, 0, sizeof(*h));
 }

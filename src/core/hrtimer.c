@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "report.h"
 #include "session.h"
 
 #define KT_MAX_TIMERS_PER_BASE 65536
@@ -266,6 +267,24 @@ static int where_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int owner_cmp(const void *a, const void *b)
+{
+	uint64_t x = ((const struct kt_owner *)a)->hrtimer, y = ((const struct kt_owner *)b)->hrtimer;
+	return x < y ? -1 : x > y;
+}
+
+const struct kt_vcpu *kt_hrtimer_owner(const struct kt_host *h, uint64_t hrtimer,
+				       const struct kt_vm **vm)
+{
+	struct kt_owner key = { .hrtimer = hrtimer }, *o;
+	if (!hrtimer || !h->owners ||
+	    !(o = bsearch(&key, h->owners, (size_t)h->nowners, sizeof(key), owner_cmp)))
+		return NULL;
+	if (vm)
+		*vm = &h->vms[o->vm];
+	return &h->vms[o->vm].vcpus[o->vcpu];
+}
+
 void kt_link_vcpu_hrtimers(struct kt_host *h)
 {
 	size_t n = 0, k = 0;
@@ -303,4 +322,25 @@ void kt_link_vcpu_hrtimers(struct kt_host *h)
 			}
 		}
 	free(w);
+	kt_index_owners(h);
+}
+
+/* The owner index used by the renderers (kt_hrtimer_owner). */
+void kt_index_owners(struct kt_host *h)
+{
+	int n_v = 0;
+	free(h->owners);
+	h->owners = NULL;
+	h->nowners = 0;
+	for (int i = 0; i < h->nvms; i++)
+		n_v += h->vms[i].nvcpus;
+	h->owners = calloc(n_v ? (size_t)n_v : 1, sizeof(*h->owners));
+	if (!h->owners)
+		return;
+	for (int i = 0; i < h->nvms; i++)
+		for (int j = 0; j < h->vms[i].nvcpus; j++)
+			if (h->vms[i].vcpus[j].timer.hrtimer.addr)
+				h->owners[h->nowners++] = (struct kt_owner){
+					h->vms[i].vcpus[j].timer.hrtimer.addr, i, j };
+	qsort(h->owners, (size_t)h->nowners, sizeof(*h->owners), owner_cmp);
 }

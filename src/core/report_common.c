@@ -71,19 +71,6 @@ int kt_host_alarms(const struct kt_host *h)
 	return n;
 }
 
-const struct kt_vcpu *kt_hrtimer_owner(const struct kt_host *h, uint64_t hrtimer,
-				       const struct kt_vm **vm)
-{
-	for (int i = 0; i < h->nvms; i++)
-		for (int j = 0; j < h->vms[i].nvcpus; j++)
-			if (h->vms[i].vcpus[j].timer.hrtimer.addr == hrtimer) {
-				if (vm)
-					*vm = &h->vms[i];
-				return &h->vms[i].vcpus[j];
-			}
-	return NULL;
-}
-
 void kt_json_head(struct kt_json *j, const char *command, const struct kt_host *h)
 {
 	kt_json_kstr(j, "schema", KT_SCHEMA);

@@ -43,6 +43,8 @@ void kt_load_caps(struct kt_session *s, struct kt_host *h);
 void kt_load_fix_status(struct kt_session *s, struct kt_host *h);
 /* Mark each vCPU's lapic hrtimer with where the hrtimer walk found it. */
 void kt_link_vcpu_hrtimers(struct kt_host *h);
+/* (Re)build h->owners after the vCPU arrays changed. */
+void kt_index_owners(struct kt_host *h);
 
 /* Symbol name of a function pointer, cached per session ("" when unknown). */
 void kt_function_name(struct kt_session *s, uint64_t addr, char *buf, size_t len);
