@@ -24,7 +24,7 @@ PY
 command -v crash >/dev/null || { echo "demo: crash not installed (make deps)" >&2; exit 1; }
 if ! have "$want"; then
   echo "demo: making the $want dump (make vmcores; cached after the first time) ..." >&2
-  $MAKE --no-print-directory vmcores SCENARIOS="$want" >&2 || echo "demo: make vmcores failed" >&2
+  $MAKE --no-print-directory vmcores VMCORES="$want" >&2 || echo "demo: make vmcores failed" >&2
 fi
 name=$want
 if ! have "$want"; then
