@@ -21,8 +21,17 @@ $(CLI_PROBE): tests/cli/probe.c $(CLI_OBJS) $(CORE_LIB) $(wildcard src/cli/*.h)
 # cli-args: usage errors, missing and non-dump files (no dumps needed beyond
 # what exists); cli-backend: the reader against crash's own answers;
 # cli-agree: CLI JSON == extension JSON on every scenario; cli-mem: valgrind.
+# Dumps come from the factory (make vmcores) and cli-agree needs the extension;
+# both are optional fragments, so depend on them only when they exist.
 CLI_SUITES := cli-args cli-backend cli-agree cli-mem
+CLI_DUMPS  := $(if $(wildcard mk/vmcores.mk),vmcores)
 CHECK_SUITES += $(CLI_SUITES)
 .PHONY: $(CLI_SUITES)
-$(CLI_SUITES): cli-%: $(CLI_BIN) $(CLI_PROBE)
+$(CLI_SUITES): cli-%: $(CLI_BIN) $(CLI_PROBE) $(CLI_DUMPS)
 	@BUILD=$(BUILD) tests/run-suite.sh cli-$* $(BUILD)/test-logs tests/cli/$*.sh
+cli-agree: $(EXT_SO)
+
+# The CLI's own unit check under ASan/UBSan: make SAN=1 cli-san
+.PHONY: cli-san
+cli-san: $(CLI_BIN) $(CLI_PROBE)
+	@BUILD=$(BUILD) tests/run-suite.sh cli-args $(BUILD)/test-logs tests/cli/args.sh
