@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""bench.py — kvmtimer against its peers, side by side, on the factory's dumps.
+
+    scripts/bench/bench.py [--index vmcores/index.json] [--build build] [--reps N]
+                           [--dumps scale,healthy,...] [--out bench/RESULTS-DATE.md]
+
+A benchmark, not a test: it prints a table and writes bench/RESULTS-<date>.md.
+Per dump, one crash session runs everything crash-side, each timed between two
+`!date +%s%N` markers (minus the cost of an empty marker pair), so crash's
+start-up and `mod -s` are not counted:
+  (a) kvmlapic -a, kvmhrtimer, kvmtriage (first run = cold: offsets resolved,
+      pages decompressed; then the median of --reps warm runs);
+  (b) the manual recipe: list vm_list, tree -t xarray over each vcpu_array,
+      struct kvm_vcpu (id, cpu, mode) and struct kvm_lapic per vCPU;
+  (c) timer -r;
+  (f) the floor in crash: `rd` of the byte ranges kvmlapic -a reads.
+Outside crash:
+  (d) drgn (python3-drgn) on the dump, timing the walk after debuginfo load;
+  (e) the standalone CLI build/kvmtimer, whole process, and in-process
+      (scripts/bench/ktbench.c: open, cold, warm);
+  (f) the floor: the same reads raw through libkdumpfile (ktbench).
+(g) cost per vCPU: every row divided by the dump's vCPU count, and the marginal
+    cost between the smallest and the largest dump.
+"""
+import argparse, datetime, json, os, platform, re, statistics, subprocess, sys, tempfile, time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CMDS = [("kvmlapic -a", "kvmlapic", ["-a"]), ("kvmhrtimer", "kvmhrtimer", []),
+        ("kvmtriage", "kvmtriage", [])]
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+def load_index(path):
+    doc = json.load(open(path))
+    return {s["name"]: s for s in doc["scenarios"]}
+
+
+def mod_args(s):
+    a = []
+    for m, p in (s.get("modules") or {}).items():
+        a += ["--module", f"{m}={p}"]
+    return a
+
+
+def cli_json(build, s, cmd, args):
+    r = sh([f"{build}/kvmtimer", "--vmlinux", s["vmlinux"]] + mod_args(s)
+           + ["--json", "--command", cmd, s["vmcore"], "--"] + args)
+    try:
+        return json.loads(r.stdout.splitlines()[0])
+    except (ValueError, IndexError):
+        return None
+
+
+def ktbench(build, s, cmd, args, reps, ranges=None):
+    extra = ["--ranges", ranges] if ranges else []
+    r = sh([f"{build}/ktbench", "--vmlinux", s["vmlinux"]] + mod_args(s)
+           + ["--reps", str(reps)] + extra + [s["vmcore"], cmd] + args)
+    try:
+        return json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        print(f"bench: ktbench failed on {s['name']}: {r.stderr.strip()[:200]}", file=sys.stderr)
+        return None
+
+
+def cli_wall(build, s, cmd, args, reps):
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        sh([f"{build}/kvmtimer", "--vmlinux", s["vmlinux"]] + mod_args(s)
+           + ["--command", cmd, s["vmcore"], "--"] + args)
+        ts.append(time.perf_counter() - t0)
+    return statistics.median(ts)
+
+
+def merge_ranges(path):
+    rs = sorted((int(a, 16), int(n)) for a, n in (l.split() for l in open(path)))
+    out = []
+    for a, n in rs:
+        if out and a <= out[-1][0] + out[-1][1]:
+            out[-1][1] = max(out[-1][1], a + n - out[-1][0])
+        else:
+            out.append([a, n])
+    return out
+
+
+def crash_session(build, s, reps, doc, ranges):
+    """One crash process: every crash-side measurement between date markers."""
+    lines, labels = [], []
+    for m, p in (s.get("modules") or {}).items():
+        lines.append(f"mod -s {m} {p}")
+    lines.append(f"extend {os.path.abspath(build)}/kvmtimer.so")
+
+    def timed(label, cmds):
+        labels.append(label)
+        lines.append("!date +%s%N")
+        lines.extend(cmds)
+        lines.append("!date +%s%N")
+
+    for _ in range(3):
+        timed("empty", [])
+    for name, cmd, args in CMDS:
+        for r in range(reps + 1):
+            timed(f"{name}|{'cold' if r == 0 else 'warm'}", [" ".join([cmd] + args) + " > /dev/null"])
+    if doc and doc.get("vms") is not None:
+        manual = ["list -H vm_list -o kvm.vm_list > /dev/null"]
+        for vm in doc["vms"]:
+            manual.append(f"tree -t xarray {int(vm['kvm'], 16) + VCPU_ARRAY_OFF:#x} > /dev/null")
+            for v in vm["vcpus"]:
+                manual.append(f"struct kvm_vcpu.vcpu_id,cpu,mode {v['vcpu']} > /dev/null")
+                lap = (v.get("timer") or {}).get("lapic")
+                if lap:
+                    manual.append(f"struct kvm_lapic {lap} > /dev/null")
+        for r in range(2):
+            timed(f"manual recipe|{'cold' if r == 0 else 'warm'}", manual)
+    for r in range(2):
+        timed(f"timer -r|{'cold' if r == 0 else 'warm'}", ["timer -r > /dev/null"])
+    if ranges:
+        timed("rd floor|warm", [f"rd -8 {a:#x} {n} > /dev/null" for a, n in ranges])
+    f = tempfile.NamedTemporaryFile("w", suffix=".crash", delete=False)
+    f.write("\n".join(lines) + "\nquit\n")
+    f.close()
+    t0 = time.perf_counter()
+    r = subprocess.run(["crash", "-s", s["vmlinux"], s["vmcore"], "-i", f.name],
+                       capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    total = time.perf_counter() - t0
+    os.unlink(f.name)
+    stamps = [int(x) for x in re.findall(r"^(\d{19})$", r.stdout, re.M)]
+    if len(stamps) != 2 * len(labels):
+        print(f"bench: crash on {s['name']}: {len(stamps)} markers for {len(labels)} timings"
+              f" ({r.stderr.strip()[-200:]})", file=sys.stderr)
+        return {}, total
+    res = {}
+    for i, lab in enumerate(labels):
+        res.setdefault(lab, []).append((stamps[2 * i + 1] - stamps[2 * i]) / 1e9)
+    base = min(res.pop("empty"))
+    return {k: [max(0.0, x - base) for x in v] for k, v in res.items()}, total
+
+
+VCPU_ARRAY_OFF = 0
+
+
+def vcpu_array_off(s):
+    lines = [f"mod -s {m} {p}" for m, p in (s.get("modules") or {}).items()]
+    lines.append("struct kvm.vcpu_array -o")
+    r = subprocess.run(["crash", "-s", s["vmlinux"], s["vmcore"]], input="\n".join(lines) + "\nquit\n",
+                       capture_output=True, text=True)
+    m = re.search(r"\[(\d+)\] struct xarray vcpu_array", r.stdout)
+    return int(m.group(1)) if m else None
+
+
+def drgn_run(s):
+    """drgn on the dump: the walk's time after debuginfo load, or why not."""
+    args = ["drgn", "-q", "-c", s["vmcore"], "-s", s["vmlinux"]]
+    for p in (s.get("modules") or {}).values():
+        args += ["-s", p]
+    cand = [s["vmcore"]]
+    elf = s.get("elf")
+    if elf:
+        cand.insert(0, elf)
+    errs = []
+    for core in cand:
+        args[3] = core
+        t0 = time.perf_counter()
+        r = sh(args + [os.path.join(REPO, "scripts/bench/collect.drgn.py")])
+        wall = time.perf_counter() - t0
+        try:
+            d = json.loads(r.stdout.strip().splitlines()[-1])
+            d["wall_s"] = wall
+            return d
+        except (ValueError, IndexError):
+            errs.append(f"{os.path.basename(core)}: " + (r.stderr.strip().splitlines() or ["?"])[-1][:150])
+    return {"error": "; ".join(errs)}
+
+
+def fmt(x):
+    if x is None:
+        return "—"
+    if x >= 1:
+        return f"{x:.2f} s"
+    if x >= 1e-3:
+        return f"{x * 1e3:.1f} ms"
+    return f"{x * 1e6:.0f} µs"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--index", default=os.path.join(REPO, "vmcores/index.json"))
+    ap.add_argument("--build", default=os.path.join(REPO, "build"))
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--dumps", default="healthy,scale,storm,stale-fixed,corrupt")
+    ap.add_argument("--out", default=None)
+    a = ap.parse_args()
+    if not os.path.exists(a.index):
+        print(f"bench: no {a.index}: run `make vmcores` first", file=sys.stderr)
+        return 1
+    idx = load_index(a.index)
+    elf_of = {n[:-4]: s["vmcore"] for n, s in idx.items() if n.endswith("-elf")}
+    names = [n for n in a.dumps.split(",") if n in idx]
+    global VCPU_ARRAY_OFF
+    rows = {}
+    for n in names:
+        s = dict(idx[n])
+        if n in elf_of:
+            s["elf"] = elf_of[n]
+        print(f"bench: {n} ...", file=sys.stderr, flush=True)
+        doc = cli_json(a.build, s, "kvmlapic", ["-a"])
+        nv = sum(len(vm["vcpus"]) for vm in doc["vms"]) if doc else 0
+        VCPU_ARRAY_OFF = vcpu_array_off(s) or 0
+        rng = tempfile.NamedTemporaryFile(delete=False).name
+        kb = {}
+        for name, cmd, args in CMDS:
+            kb[name] = ktbench(a.build, s, cmd, args, a.reps, rng if name == "kvmlapic -a" else None)
+        ranges = merge_ranges(rng) if os.path.getsize(rng) else None
+        os.unlink(rng)
+        cr, crash_total = crash_session(a.build, s, a.reps, doc, ranges)
+        wall = {name: cli_wall(a.build, s, cmd, args, a.reps) for name, cmd, args in CMDS}
+        rows[n] = {"vcpus": nv, "kb": kb, "crash": cr, "crash_total": crash_total,
+                   "cli_wall": wall, "drgn": drgn_run(s), "ranges": len(ranges or [])}
+
+    def med(v):
+        return statistics.median(v) if v else None
+
+    out = []
+    P = out.append
+    P(f"# kvmtimer benchmark — {datetime.date.today().isoformat()}\n")
+    cpu = re.search(r"Model name:\s*(.*)", sh(["lscpu"]).stdout)
+    P(f"Machine: {os.cpu_count()} CPUs (`nproc` {sh(['nproc']).stdout.strip()}), "
+      f"{cpu.group(1).strip() if cpu else '?'}, kernel {platform.release()}; "
+      f"crash {sh(['crash', '--version']).stdout.split()[1] if sh(['crash', '--version']).stdout else '?'}, "
+      f"drgn {sh(['drgn', '--version']).stdout.split()[1] if sh(['drgn', '--version']).stdout else '?'}. "
+      f"Medians of {a.reps} warm runs after one cold run. Produced by `make bench` "
+      f"(scripts/bench/bench.py); times are wall-clock on a shared machine.\n")
+    for n, r in rows.items():
+        nv = max(r["vcpus"], 1)
+        P(f"\n## {n}: {r['vcpus']} vCPUs\n")
+        base = med(r["crash"].get("kvmlapic -a|warm", []))
+        P("| what | cold | warm | per vCPU (warm) | vs kvmlapic -a in crash (warm) |")
+        P("|---|---:|---:|---:|---:|")
+
+        def row(label, cold, warm):
+            ratio = f"{warm / base:.1f}×" if base and warm else "—"
+            P(f"| {label} | {fmt(cold)} | {fmt(warm)} | {fmt(warm / nv if warm else None)} | {ratio} |")
+            r.setdefault("table", {})[label] = (cold, warm)
+
+        for name, _, _ in CMDS:
+            c = r["crash"].get(f"{name}|cold")
+            row(f"crash: `{name}` (kvmtimer.so)", c[0] if c else None, med(r["crash"].get(f"{name}|warm", [])))
+        c = r["crash"].get("manual recipe|cold")
+        row("crash: manual recipe (list + tree -t xarray + struct per vCPU)", c[0] if c else None,
+            med(r["crash"].get("manual recipe|warm", [])))
+        c = r["crash"].get("timer -r|cold")
+        row("crash: `timer -r`", c[0] if c else None, med(r["crash"].get("timer -r|warm", [])))
+        c = r["crash"].get("rd floor|warm")
+        row(f"crash: floor, `rd` of kvmlapic -a's {r['ranges']} merged ranges", None, c[0] if c else None)
+        for name, _, _ in CMDS:
+            k = r["kb"].get(name) or {}
+            row(f"CLI in-process: `{name}`", k.get("cold_s"), k.get("warm_s"))
+        for name, _, _ in CMDS:
+            row(f"CLI whole process: `kvmtimer --command {name}`", None, r["cli_wall"].get(name))
+        k = r["kb"].get("kvmlapic -a") or {}
+        row(f"floor: kvmlapic -a's {k.get('reads', '?')} reads ({k.get('bytes', 0) / 1024:.0f} KiB) raw via libkdumpfile",
+            k.get("floor_cold_s"), k.get("floor_s"))
+        d = r["drgn"]
+        if "error" in d:
+            P(f"| drgn {d['error'][:160]} | — | — | — | — |")
+        else:
+            row("drgn: vm_list/xarray/lapic walk", None, d.get("lapic_s"))
+            row("drgn: hrtimer bases walk", None, d.get("hrtimer_s"))
+        k = r["kb"].get("kvmlapic -a") or {}
+        P(f"\nCLI open (dump + debuginfo, before any command): {fmt(k.get('open_s'))}; "
+          f"crash session total (start-up, mod -s, all of the above): {fmt(r['crash_total'])}\n")
+    if len(rows) >= 2:
+        small = min(rows, key=lambda n: rows[n]["vcpus"])
+        big = max(rows, key=lambda n: rows[n]["vcpus"])
+        dv = rows[big]["vcpus"] - rows[small]["vcpus"]
+        P(f"\n## Growth: {small} ({rows[small]['vcpus']} vCPUs) → {big} ({rows[big]['vcpus']} vCPUs)\n")
+        P("| what | small | large | marginal cost per added vCPU |")
+        P("|---|---:|---:|---:|")
+        for label in rows[big].get("table", {}):
+            ws = rows[small].get("table", {}).get(label, (None, None))[1]
+            wl = rows[big]["table"][label][1]
+            marg = (wl - ws) / dv if ws is not None and wl is not None and dv > 0 else None
+            P(f"| {label} | {fmt(ws)} | {fmt(wl)} | {fmt(marg)} |")
+    text = "\n".join(out) + "\n"
+    print(text)
+    path = a.out or os.path.join(REPO, "bench", f"RESULTS-{datetime.date.today().isoformat()}.md")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    open(path, "w").write(text)
+    json.dump(rows, open(path[:-3] + ".json", "w"), indent=1, default=str)
+    print(f"bench: wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
