@@ -150,6 +150,7 @@ static enum kt_cmd_status load(struct kt_session *s, const struct opts *o, bool 
 			       struct kt_host *h, FILE *err, const char *cmd)
 {
 	struct kt_err e = { 0 };
+	memset(h, 0, sizeof(*h));	/* freed on the error path below */
 	struct kt_load_opts lo = { .vms = vms, .hrtimers = hrt, .kvm_timers_only = o->kvm_only,
 				   .have_now = o->have_now, .now_ns = o->now_ns };
 	if (kt_session_prepare(s, vms, &e) != KT_OK ||
