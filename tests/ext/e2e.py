@@ -379,9 +379,10 @@ def scenario_expectations(name, docs, man, pairs, s):
             return
         vm, v = hit[0]
         mvm = next((m for m in man.get("vms", []) if m.get("name") == "storm"), {})
-        T.ok(vm.get("pid") == mvm.get("pid") and v.get("id") == 0,
-             "%s: it is the 'storm' VM (pid %s) vCPU 0" % (name, mvm.get("pid")),
-             "found pid %s vCPU %s" % (vm.get("pid"), v.get("id")))
+        mv0 = next((c for c in mvm.get("vcpus", []) if c.get("id") == 0), {})
+        T.ok(vm.get("pid") == mvm.get("pid") and v.get("id") == 0 and v.get("tid") == mv0.get("tid"),
+             "%s: it is the 'storm' VM (pid %s) vCPU 0 (tid %s)" % (name, mvm.get("pid"), mv0.get("tid")),
+             "found pid %s vCPU %s tid %s" % (vm.get("pid"), v.get("id"), v.get("tid")))
         T.ok({"RUNAWAY", "STORMING"} <= flags_of(v), "%s: RUNAWAY and STORMING on that vCPU" % name,
              sorted(flags_of(v)))
         h = (v.get("timer") or {}).get("hrtimer") or {}
@@ -406,8 +407,12 @@ def scenario_expectations(name, docs, man, pairs, s):
              "%s: kvmtriage names CPU %s, VM pid %s, vCPU %s and the catch-up loop"
              % (name, cpu, vm.get("pid"), v.get("id")), "missing %s in:\n%s" % (miss, tri[:2000]))
         hd = docs["hrtimer"]
-        T.ok(("%#x" % hr) in json.dumps(hd).lower() and "running" in json.dumps(hd),
-             "%s: kvmhrtimer -j shows the running lapic hrtimer %s" % (name, st.get("hrtimer")))
+        c = next((c for c in hd.get("cpus", []) if c.get("cpu") == cpu), {})
+        cb = next((b for b in c.get("clock_bases", []) if b.get("index") == st.get("clock_base")), {})
+        T.ok(hexnorm(cb.get("running")) == hr and c.get("in_hrtirq") is True,
+             "%s: kvmhrtimer -j: CPU %s clock base %s is running %s, in_hrtirq"
+             % (name, cpu, st.get("clock_base"), st.get("hrtimer")),
+             json.dumps({k: c.get(k) for k in ("cpu", "in_hrtirq")}) + " running " + str(cb.get("running")))
     elif base == "scale":
         n = sum(1 for _ in vcpus_of(d))
         want = sum(1 for _ in manifest_vcpus(man))
@@ -463,7 +468,18 @@ def session2_cmds(doc, jiffies_addr, full):
 
 ERR_CMDS = ["kvmlapic -Z", "p jiffies", "kvmlapic %s", "p jiffies", "kvmlapic 999999", "p jiffies",
             "kvmtsc", "p jiffies", "kvmlapic -a -j", "kvmhrtimer -k -j", "kvmlapic -a -j", "help kvmlapic",
-            "help kvmhrtimer", "help kvmtsc", "help kvmtriage"]
+            "help kvmhrtimer", "help kvmtsc", "help kvmtriage",
+            "kvmlapic -a -j -c 1", "kvmhrtimer -j -c 1", "kvmlapic -a -j -n 123456789",
+            "kvmtsc -j -m 2356694726 -s 2 -d -4485734413211762", "kvmtsc -j -m 2356694726 -s 2 -d 1739904"]
+
+
+def nsec_to_cycles(ns, mult, shift):
+    """pvclock_scale_delta as the kernel computes it: a negative delta is used as
+    its u64 bit pattern, shifted, then bits 32..95 of the 128-bit product."""
+    m = (1 << 64) - 1
+    d = ns & m
+    d = (d << shift) & m if shift >= 0 else d >> -shift
+    return ((d * mult) >> 32) & m
 
 
 def check_errors(name, s, base, first_json, jaddr):
@@ -492,6 +508,26 @@ def check_errors(name, s, base, first_json, jaddr):
         h = o(k) or ""
         T.ok(all(w in h for w in ("NAME", "SYNOPSIS", "DESCRIPTION", "EXAMPLE")) and cmd in h,
              "%s: 'help %s' has NAME, SYNOPSIS, DESCRIPTION, EXAMPLES" % (name, cmd), h[:800])
+    c1 = parse_json(o(15))
+    allv = [v for _, v in vcpus_of(first_json)]
+    want = sorted(v.get("vcpu") for v in allv
+                  if v.get("cpu") == 1 or ((v.get("timer") or {}).get("hrtimer") or {}).get("cpu") == 1)
+    got = sorted(v.get("vcpu") for _, v in vcpus_of(c1))
+    T.ok(c1 is not None and got == want and 0 < len(want) < len(allv),
+         "%s: 'kvmlapic -a -c 1' keeps exactly the %d of %d vCPUs last run on, or timed on, CPU 1"
+         % (name, len(want), len(allv)), "got %s\nwant %s" % (got, want))
+    h1 = parse_json(o(16))
+    hc = [c.get("cpu") for c in (h1 or {}).get("cpus", [])]
+    T.ok(hc == [1], "%s: 'kvmhrtimer -c 1' shows only CPU 1 (%s)" % (name, hc), (o(16) or "")[:500])
+    n1 = parse_json(o(17)) or {}
+    T.ok(n1.get("now_ns") == 123456789 and n1.get("now_source") not in (None, "timekeeper"),
+         "%s: '-n 123456789' overrides now (source %s)" % (name, n1.get("now_source")), (o(17) or "")[:300])
+    for k, ns in ((18, -4485734413211762), (19, 1739904)):
+        t = parse_json(o(k)) or {}
+        got = (t.get("results") or {}).get("delta_cycles")
+        want = nsec_to_cycles(ns, 2356694726, 2)
+        T.ok(got == want, "%s: kvmtsc nsec_to_cycles(%d) with the seed's mult/shift = %d" % (name, ns, want),
+             "got %s" % got)
 
 
 def check_debuginfo(name, entry, so):
