@@ -10,6 +10,7 @@
 . "$FACTORY_DIR/scenarios.sh"
 want=${*:-$ALL_SCENARIOS}
 index=$REPO/vmcores/index.json
+lock vmcores
 t0=$SECONDS
 
 # Kernels first, the download (I/O) overlapping the reference build (CPU).

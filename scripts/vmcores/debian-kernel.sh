@@ -24,6 +24,7 @@ fi
 [ -n "$abi" ] || die "cannot determine the Debian cloud kernel ABI"
 out=$CACHE/debian/$abi
 flav=$abi-cloud-amd64
+lock "debian-$abi"
 if [ -s "$out/vmlinux" ] && [ -s "$out/debug/kvm.ko" ] && [ -s "$out/version" ]; then echo "$out"; exit 0; fi
 
 dl=$CACHE/debian/dl-$abi; rm -rf "$dl" "$out.tmp"; mkdir -p "$dl" "$out.tmp/debug"

@@ -26,3 +26,11 @@ timed() {
 }
 # hash of files/strings, short: key for cache directories.
 hashof() { cat "$@" | sha256sum | cut -c1-12; }
+# lock NAME — hold an exclusive lock on $CACHE/locks/NAME until this script exits, so
+# concurrent `make vmcores` runs (e.g. two engineers' `make check`) wait for each other
+# instead of building into the same directories.
+lock() {
+  mkdir -p "$CACHE/locks"
+  local fd; exec {fd}>"$CACHE/locks/$1.lock"; LOCK_FD=$fd
+  flock -n "$fd" || { log "waiting for another run holding $1"; flock "$fd"; }
+}

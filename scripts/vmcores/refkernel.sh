@@ -12,6 +12,7 @@ patch=$REPO/scripts/patches/0001-kvm-revert-periodic-timer-fix.patch
 frag=$FACTORY_DIR/refkernel.config
 key=$(printf '%s\n' "$srcver" | cat - "$patch" "$frag" | sha256sum | cut -c1-12)
 out=$CACHE/refkernel/$srcver-$key
+lock "refkernel-$key"
 if [ -s "$out/vmlinux" ] && [ -s "$out/bzImage" ]; then echo "$out"; exit 0; fi
 
 work=$CACHE/refkernel/build-$key

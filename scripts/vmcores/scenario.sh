@@ -10,6 +10,7 @@
 name=$1
 KIND= MEM=1G SMP=2 APPEND= REFVMM_ARGS= ACTION=plain SETTLE=5 D=0 FORMATS=kdump-zlib READY_TIMEOUT=600
 "scenario_${name//-/_}" || die "unknown scenario $name"
+lock "scenario-$name"
 REFVMM_ARGS=$(echo $REFVMM_ARGS)          # one line
 REFVMM=${REFVMM:-$REPO/build/refvmm-static}
 [ -x "$REFVMM" ] || [ -n "${ALLOW_NO_REFVMM:-}" ] || die "$REFVMM missing (make build/refvmm-static)"
@@ -61,7 +62,7 @@ qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp "$SMP" -m "$MEM"
   -device vmcoreinfo -qmp "unix:$run/qmp.sock,server=on,wait=off"
   -gdb "tcp:127.0.0.1:$gport" -pidfile "$run/qemu.pid" -daemonize)
 flog "starting QEMU: ${qemu[*]}"
-$NICE "${qemu[@]}"
+$NICE "${qemu[@]}" {LOCK_FD}>&-      # the daemon must not inherit our lock
 qpid=$(cat "$run/qemu.pid")
 cleanup() { kill "$qpid" 2>/dev/null || true; rm -f "$envf"; }
 trap cleanup EXIT
@@ -156,7 +157,8 @@ rm -f "$run/qmp.sock" "$run/data.log"
 chmod 0644 "$run"/vmcore*
 for f in "$run"/vmcore.elf; do [ -f "$f" ] && fallocate -d "$f" 2>/dev/null || true; done
 rm -rf "$out" && mv "$run" "$out"
-# Keep only the newest result per scenario (dumps are big).
-for old in "$CACHE/dumps/$name"/*; do [ "$old" = "$out" ] || rm -rf "$old"; done
+# Keep the two newest results per scenario (dumps are big; the previous one may still be
+# in use by a test reading the old index).
+ls -dt "$CACHE/dumps/$name"/*/ | tail -n +3 | xargs -r rm -rf
 printf '%s %-28s %4ds\n' "$(date -u +%FT%TZ)" "scenario $name (qemu..dump)" $((SECONDS - t_start)) >> "$CACHE/times.log"
 entry
