@@ -470,7 +470,8 @@ ERR_CMDS = ["kvmlapic -Z", "p jiffies", "kvmlapic %s", "p jiffies", "kvmlapic 99
             "kvmtsc", "p jiffies", "kvmlapic -a -j", "kvmhrtimer -k -j", "kvmlapic -a -j", "help kvmlapic",
             "help kvmhrtimer", "help kvmtsc", "help kvmtriage",
             "kvmlapic -a -j -c 1", "kvmhrtimer -j -c 1", "kvmlapic -a -j -n 123456789",
-            "kvmtsc -j -m 2356694726 -s 2 -d -4485734413211762", "kvmtsc -j -m 2356694726 -s 2 -d 1739904"]
+            "kvmtsc -j -m 2356694726 -s 2 -d -4485734413211762", "kvmtsc -j -m 2356694726 -s 2 -d 1739904",
+            "extend -u {so}", "kvmlapic -a", "extend {so}", "kvmlapic -a -j"]
 
 
 def nsec_to_cycles(ns, mult, shift):
@@ -528,6 +529,15 @@ def check_errors(name, s, base, first_json, jaddr):
         want = nsec_to_cycles(ns, 2356694726, 2)
         T.ok(got == want, "%s: kvmtsc nsec_to_cycles(%d) with the seed's mult/shift = %d" % (name, ns, want),
              "got %s" % got)
+
+
+def check_reload(name, s, base, first_json):
+    o = lambda i: s.out(base + i)  # noqa: E731
+    T.ok("unloaded" in (o(20) or "") and "command not found" in (o(21) or ""),
+         "%s: 'extend -u' unloads the commands (destructor ran, crash alive)" % name, (o(20) or "") + (o(21) or ""))
+    d = parse_json(o(23))
+    T.ok("loaded" in (o(22) or "") and d is not None and d.get("vms") == first_json.get("vms"),
+         "%s: 'extend' again: a fresh session gives the same JSON" % name, (o(22) or "") + (o(23) or "")[:300])
 
 
 def check_debuginfo(name, entry, so):
@@ -590,7 +600,8 @@ def run_scenario(name, entry, so):
     jaddr = "0x" + m.group(1) if m else "0xffffffff81000000"
     cmds, keys = session2_cmds(d, jaddr, full=base in ("healthy", "stale-fixed", "storm"))
     err = base == "healthy" and name == "healthy"
-    allc = cmds + ([c % jaddr if "%s" in c else c for c in ERR_CMDS] if err else [])
+    sop = os.path.abspath(so)
+    allc = cmds + ([(c % jaddr if "%s" in c else c).replace("{so}", sop) for c in ERR_CMDS] if err else [])
     if not allc:
         T.ok(False, "%s: vCPUs to cross-check with crash's struct output" % name)
         return
@@ -601,6 +612,7 @@ def run_scenario(name, entry, so):
         T.ok(False, "%s: vCPUs to cross-check with crash's struct output" % name)
     if err:
         check_errors(name, s2, len(cmds), d, jaddr)
+        check_reload(name, s2, len(cmds), d)
         check_debuginfo(name, entry, so)
 
 
