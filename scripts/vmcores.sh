@@ -6,6 +6,9 @@
 # scripts/vmcores/scenarios.sh and vmcores/README.md.  Default: all of them.
 # Env: REFVMM (path to refvmm-static, default build/refvmm-static), JOBS (kernel build
 # parallelism, default nproc), DEBIAN_KERNEL_ABI (e.g. 6.1.0-56), CACHE.
+# (Body in braces: bash parses it whole before running, so editing this file
+# cannot break a run in progress.)
+{
 . "$(dirname "$0")/vmcores/lib.sh"
 . "$FACTORY_DIR/scenarios.sh"
 want=${*:-$ALL_SCENARIOS}
@@ -55,3 +58,5 @@ PY
 printf '%s %-28s %4ds\n' "$(date -u +%FT%TZ)" "make vmcores ($want)" $((SECONDS - t0)) >> "$CACHE/times.log"
 log "index: $index ($((SECONDS - t0))s; times in $CACHE/times.log)"
 [ ${#failed[@]} = 0 ] || die "failed scenarios: ${failed[*]}"
+exit
+}

@@ -3,6 +3,9 @@
 # inside the LAPIC timer catch-up loop: some CPU's hrtimer_cpu_base.clock_base[i].running
 # is an hrtimer whose function is apic_timer_fn.  Prints {"cpu":…,"clock_base":…,
 # "hrtimer":…,"function":"apic_timer_fn",…} and exits 0 when true, exits 1 otherwise.
+# (Body in braces: bash parses it whole before running, so editing this file
+# cannot break a run in progress.)
+{
 set -euo pipefail
 mode=$1 vmlinux=$2 vmcore=$3
 [ "$mode" = storm ] || { echo "usage: $0 storm VMLINUX VMCORE" >&2; exit 2; }
@@ -41,3 +44,5 @@ while read -r cpu base hr; do
   fi
 done <<<"$cands"
 exit 1
+exit
+}

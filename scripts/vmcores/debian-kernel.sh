@@ -6,6 +6,9 @@
 #   vmlinuz  vmlinux (debug)  debug/kvm.ko debug/kvm-amd.ko (module debuginfo)
 #   root/lib/modules/<abi>-cloud-amd64/...  (the package's modules)
 #   version  (e.g. "6.1.0-56-cloud-amd64 6.1.192-2")
+# (Body in braces: bash parses it whole before running, so editing this file
+# cannot break a run in progress.)
+{
 . "$(dirname "$0")/lib.sh"
 abi=${DEBIAN_KERNEL_ABI:-}
 if [ -z "$abi" ]; then
@@ -45,3 +48,5 @@ rm -rf "$out.tmp/usr"
 echo "$flav $(dpkg-deb -f "$img" Version)" > "$out.tmp/version"
 rm -rf "$out" && mv "$out.tmp" "$out" && rm -rf "$dl"
 echo "$out"
+exit
+}

@@ -4,6 +4,9 @@
 #   base  (per kernel): busybox-static, /init (init.sh), kernel modules in load order
 #         (KIND=debian: kvm, kvm-amd, msr, qemu_fw_cfg + their modinfo depends=)
 #   top   (per scenario): /refvmm-static and /scenario.env (REFVMM_ARGS, SCENARIO).
+# (Body in braces: bash parses it whole before running, so editing this file
+# cannot break a run in progress.)
+{
 . "$(dirname "$0")/lib.sh"
 kdir=$1 kind=$2 refvmm=$3 scen=$4 envfile=$5
 bb=/bin/busybox
@@ -46,3 +49,5 @@ if [ ! -s "$out" ]; then
   cat "$base" "$out.tmp" > "$out"; rm -rf "$st" "$out.tmp"
 fi
 echo "$out"
+exit
+}

@@ -4,6 +4,9 @@
 # refkernel.config, KVM/KVM_AMD built in.  Prints the cache directory holding
 #   bzImage  vmlinux  config  version
 # Cache key = source package version + patch hash + config fragment hash.
+# (Body in braces: bash parses it whole before running, so editing this file
+# cannot break a run in progress.)
+{
 . "$(dirname "$0")/lib.sh"
 src=/usr/src/linux-source-6.1.tar.xz
 [ -r "$src" ] || die "$src missing (apt-get install linux-source-6.1)"
@@ -42,3 +45,5 @@ echo "$(make -s kernelrelease) (linux-source-6.1 $srcver, fix reverted)" > "$tmp
 rm -rf "$out"; mv "$tmp" "$out"
 cd / && rm -rf "$work"
 echo "$out"
+exit
+}

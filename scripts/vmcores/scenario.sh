@@ -5,6 +5,9 @@
 # vmcoreinfo device, QMP socket, gdbstub, kernel log on ttyS0, results on ttyS1) ->
 # wait for refvmm's "ready" -> action (plain | stale | storm | corrupt) -> dump -> manifest.
 # The result is cached in $CACHE/dumps/NAME/KEY, KEY = hash of everything that shapes it.
+# (Body in braces: bash parses it whole before running, so editing this file
+# cannot break a run in progress.)
+{
 . "$(dirname "$0")/lib.sh"
 . "$FACTORY_DIR/scenarios.sh"
 name=$1
@@ -162,3 +165,5 @@ rm -rf "$out" && mv "$run" "$out"
 ls -dt "$CACHE/dumps/$name"/*/ | tail -n +3 | xargs -r rm -rf
 printf '%s %-28s %4ds\n' "$(date -u +%FT%TZ)" "scenario $name (qemu..dump)" $((SECONDS - t_start)) >> "$CACHE/times.log"
 entry
+exit
+}
