@@ -67,6 +67,16 @@ static bool gdb_long(const char *cmd, long *out)
 	return ok;
 }
 
+/* Callers name types bare ("kvm_lapic"); accept "struct kvm_lapic" too. */
+static const char *bare_type(const char *type)
+{
+	if (type && !strncmp(type, "struct ", 7))
+		return type + 7;
+	if (type && !strncmp(type, "union ", 6))
+		return type + 6;
+	return type;
+}
+
 /* "struct T", then "union T", then the bare name (a typedef). */
 static const char *const aggregate_kinds[] = { "struct ", "union ", "" };
 
@@ -152,6 +162,7 @@ static long crash_member_offset(void *ctx, const char *type, const char *member)
 	long off;
 
 	(void)ctx;
+	type = bare_type(type);
 	if (!is_c_path(type, false) || !is_c_path(member, true))
 		return -1;
 	snprintf(t, sizeof(t), "%s", type);
@@ -172,6 +183,7 @@ static long crash_member_size(void *ctx, const char *type, const char *member)
 	long size;
 
 	(void)ctx;
+	type = bare_type(type);
 	if (!is_c_path(type, false) || !is_c_path(member, true))
 		return -1;
 	snprintf(t, sizeof(t), "%s", type);
@@ -201,6 +213,7 @@ static long crash_member_bit_offset(void *ctx, const char *type, const char *mem
 	FILE *tf;
 
 	(void)ctx;
+	type = bare_type(type);
 	if (!is_c_path(type, false) || !is_c_path(member, true))
 		return -1;
 	if (!(tf = tmpfile()))
@@ -232,6 +245,7 @@ static long crash_type_size(void *ctx, const char *type)
 	char t[BUFSIZE];
 
 	(void)ctx;
+	type = bare_type(type);
 	if (!is_c_path(type, false))
 		return -1;
 	snprintf(t, sizeof(t), "%s", type);
