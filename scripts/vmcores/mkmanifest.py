@@ -69,7 +69,11 @@ for dmg in fac.get("corruption", {}).get("damages", []):
         dmg["vm"] = by_pid.get(dmg["userspace_pid"])
 st = fac.get("storm")
 if st and "userspace_pid" in st:
-    st["vm"] = by_pid.get(st["userspace_pid"])
+    # Several VMs may share a process: pick by pid, vCPU id and the timer period.
+    cand = [v["name"] for v in m.get("vms", []) if v.get("pid") == st["userspace_pid"]
+            and any(c.get("id") == st.get("vcpu_id") and c.get("period_ns") == st.get("period")
+                    for c in v.get("vcpus", []))]
+    st["vm"] = cand[0] if len(cand) == 1 else by_pid.get(st["userspace_pid"])
 # QEMU ran in RUNDIR (NAME/KEY.tmp), renamed to the final directory afterwards.
 fac["qemu"] = fac["qemu"].replace(os.path.abspath(a.run), os.path.abspath(d))
 m["factory"] = fac
