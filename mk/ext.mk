@@ -17,6 +17,13 @@ $(BUILD)/ext/%.o: ext/%.c $(wildcard ext/*.h include/kvmtimer/*.h)
 $(EXT_SO): $(EXT_OBJS) $(CORE_LIB)
 	$(CC) -shared -rdynamic -fPIC $(LDFLAGS) -o $@ $(EXT_OBJS) $(CORE_LIB) -lm
 
+# Test-only extension: the reader backend's ops as a crash command (tests/ext/reader.py).
+EXT_PROBE := $(BUILD)/tests/ext/reader_probe.so
+ALL_TARGETS += $(EXT_PROBE)
+$(EXT_PROBE): tests/ext/reader_probe.c $(BUILD)/ext/reader_crash.o $(CORE_LIB) $(wildcard ext/*.h include/kvmtimer/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(EXT_CFLAGS) -shared -rdynamic $(LDFLAGS) -o $@ $< $(BUILD)/ext/reader_crash.o $(CORE_LIB) -lm
+
 # `extend kvmtimer.so` by bare name: crash 8.0.2 looks in $CRASH_EXTENSIONS,
 # /usr/lib64/crash/extensions (64-bit), /usr/lib/crash/extensions, ./extensions.
 CRASH_EXTDIR ?= /usr/lib/crash/extensions
@@ -33,7 +40,10 @@ install: build-all
 demo: deps-build
 	@tests/ext/demo.sh
 
-CHECK_SUITES += ext-e2e
-.PHONY: ext-e2e
+# End to end, in crash, on every scenario dump of vmcores/index.json.
+CHECK_SUITES += ext-e2e ext-reader
+.PHONY: ext-e2e ext-reader
 ext-e2e: $(EXT_SO) vmcores
 	@tests/run-suite.sh ext-e2e $(BUILD)/test-logs tests/ext/e2e.sh
+ext-reader: $(EXT_PROBE) vmcores
+	@tests/run-suite.sh ext-reader $(BUILD)/test-logs python3 tests/ext/reader.py --probe $(EXT_PROBE)
