@@ -32,7 +32,9 @@ entries=$(mktemp); trap 'rm -f "$entries"' EXIT
 failed=()
 for s in $want; do
   ts=$SECONDS
-  if "$FACTORY_DIR/scenario.sh" "$s" >> "$entries"; then
+  # One retry: TCG runs are not perfectly repeatable (a workload can die, a storm be missed).
+  if "$FACTORY_DIR/scenario.sh" "$s" >> "$entries" || { log "$s: failed, retrying once"; \
+     "$FACTORY_DIR/scenario.sh" "$s" >> "$entries"; }; then
     log "$s: ok ($((SECONDS - ts))s)"
   else
     failed+=("$s"); log "$s: FAILED"

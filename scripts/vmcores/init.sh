@@ -46,5 +46,14 @@ else
   out ERROR "no /refvmm-static in initramfs"
 fi
 out READY
-# Stay alive; the host side dumps us and kills QEMU.
-while :; do sleep 3600; done
+# Stay alive; the host side dumps us and kills QEMU.  Meanwhile report once a second how
+# many VMs exist (open kvm-vm file descriptors), so the host dumps only a live workload,
+# and anything refvmm says after "ready" (e.g. why it exited).
+n=$(wc -l < /tmp/refvmm.out 2>/dev/null || echo 0)
+while :; do
+  vms=$(ls -l /proc/[0-9]*/fd 2>/dev/null | grep -c 'anon_inode:kvm-vm')
+  out ALIVE "$vms"
+  m=$(wc -l < /tmp/refvmm.out 2>/dev/null || echo 0)
+  [ "$m" -gt "$n" ] && { sed -n "$((n+1)),${m}p" /tmp/refvmm.out | sed 's/^/KVMT REFVMM /' > /dev/ttyS1; n=$m; }
+  sleep 1
+done

@@ -81,6 +81,14 @@ tr -d '\r' < "$run/data.log" > "$run/data.txt"
 flog "guest ready after $((SECONDS - t0))s"
 grep '^KVMT ERROR' "$run/data.txt" >&2 && [ -z "${ALLOW_NO_REFVMM:-}" ] && die "$name: guest reported errors"
 sleep "$SETTLE"
+# The workload must still be alive: init reports the number of VMs once a second.
+nvm_want=$(grep -o -- '--vm ' <<<"$REFVMM_ARGS" | wc -l)
+alive=$(tr -d '\r' < "$run/data.log" | awk '$2=="ALIVE"{n=$3} END{print n+0}')
+if [ -z "${ALLOW_NO_REFVMM:-}" ] && [ "$alive" != "$nvm_want" ]; then
+  tr -d '\r' < "$run/data.log" | grep '^KVMT REFVMM' >&2 || true
+  die "$name: $alive VMs alive in the guest, want $nvm_want (see $run/data.log, console.log)"
+fi
+flog "$alive VMs alive"
 
 # gdb on the gdbstub.  Kernel symbols are relocated by the KASLR slide (guest _text -
 # vmlinux _text); kvm.ko debuginfo is placed where the guest loaded it.
@@ -149,6 +157,7 @@ qmp quit >/dev/null 2>&1 || true
 sleep 1; kill "$qpid" 2>/dev/null || true
 
 # ---- manifest ------------------------------------------------------------------------
+tr -d '\r' < "$run/data.log" > "$run/data.txt"     # everything init said, up to the dump
 python3 "$FACTORY_DIR/mkmanifest.py" "$run" \
   --scenario "$name" --kind $KIND --kernel "$kversion" --vmlinux "$vmlinux" --modules "$mods" \
   --fixed $fixed --formats "$FORMATS" --cmdline "$cmdline" --qemu "${qemu[*]}" \
