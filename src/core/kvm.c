@@ -316,6 +316,7 @@ static void load_vm(struct kt_session *s, struct kt_vm *vm)
 		struct kt_vcpu *v = &vm->vcpus[vm->nvcpus++];
 		v->addr = slots[i].addr;
 		v->index = (int)slots[i].index;
+		v->vcpu_id = -1;	/* unknown until struct kvm_vcpu is read */
 		v->cpu = -1;
 		v->timer.hrtimer.cpu = -1;
 		if (kt_read(&s->reader, v->addr, vb, vsz) != KT_OK) {

@@ -181,7 +181,11 @@ void kt_print_triage(FILE *out, const struct kt_host *h, const struct kt_thresho
 	}
 	fprintf(out, "\nANOMALIES (%d, most severe first)\n", n);
 	for (int i = 0; i < n; i++) {
-		if (r[i].v)
+		if (r[i].v && r[i].v->vcpu_id < 0)	/* struct kvm_vcpu unreadable */
+			fprintf(out, "  %2d. %-9s %-8s VM pid %d vCPU at index %d (id unknown): %s\n",
+				i + 1, kt_flag_name(r[i].f->flag), kt_severity_name(r[i].f->severity),
+				r[i].vm->userspace_pid, r[i].v->index, r[i].f->reason);
+		else if (r[i].v)
 			fprintf(out, "  %2d. %-9s %-8s VM pid %d vCPU %d (tid %d, cpu %d): %s\n", i + 1,
 				kt_flag_name(r[i].f->flag), kt_severity_name(r[i].f->severity),
 				r[i].vm->userspace_pid, r[i].v->vcpu_id, r[i].v->tid,
