@@ -437,6 +437,48 @@ static void test_damaged_tree_is_reported(void **state)
 	free(o);
 }
 
+/* A dump without KVM (no vm_list, no kvm types): one clear message, status 3;
+ * kvmhrtimer still walks the hrtimers. */
+static void test_dump_without_kvm(void **state)
+{
+	(void)state;
+	static const struct fx_member no_kvm_members[] = {
+		{ "hrtimer", "node", 0x0, 0x20 }, { "hrtimer", "_softexpires", 0x20, 8 },
+		{ "hrtimer", "function", 0x28, 8 }, { "hrtimer", "base", 0x30, 8 },
+		{ "hrtimer", "state", 0x38, 1 },
+		{ "timerqueue_node", "node", 0x0, 24 }, { "timerqueue_node", "expires", 0x18, 8 },
+		{ "timerqueue_head", "head", 0x0, 8 }, { "timerqueue_head", "next", 0x8, 8 },
+		{ "rb_node", "__rb_parent_color", 0, 8 }, { "rb_node", "rb_right", 8, 8 },
+		{ "rb_node", "rb_left", 16, 8 },
+		{ "hrtimer_cpu_base", "clock_base", 0x40, 0x100 },
+		{ "hrtimer_clock_base", "running", 0x18, 8 }, { "hrtimer_clock_base", "active", 0x20, 16 },
+		{ NULL, NULL, 0, 0 },
+	};
+	static const struct fx_sym no_kvm_syms[] = {
+		{ "hrtimer_bases", HRTIMER_BASES, 0x200 }, { "tick_sched_timer", TICK_SCHED, 0x80 },
+		{ NULL, 0, 0 },
+	};
+	int st;
+	build(prefix_code, sizeof(prefix_code));
+	fx.members = no_kvm_members;
+	fx.syms = no_kvm_syms;
+	const char *lapic[] = { "kvmlapic", "-a" };
+	char *o = run(lapic, 2, &st);
+	assert_int_equal(st, 3);
+	assert_string_equal(o, "kvmlapic: no KVM in this dump: symbol vm_list not found (kvm.ko not loaded)\n");
+	free(o);
+	const char *tri[] = { "kvmtriage", "-j" };
+	o = run(tri, 2, &st);
+	assert_int_equal(st, 3);
+	assert_non_null(strstr(o, "no KVM in this dump"));
+	free(o);
+	const char *hrt[] = { "kvmhrtimer" };
+	o = run(hrt, 1, &st);
+	assert_non_null(strstr(o, "note: no KVM in this dump"));
+	assert_non_null(strstr(o, "tick_sched_timer"));
+	free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +488,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_target_by_pid_tid_addr, teardown),
 		cmocka_unit_test_teardown(test_kvmtsc_seed_numbers, teardown),
 		cmocka_unit_test_teardown(test_damaged_tree_is_reported, teardown),
+		cmocka_unit_test_teardown(test_dump_without_kvm, teardown),
 	};
 	return cmocka_run_group_tests_name("fixture_rhel8", tests, NULL, NULL);
 }
