@@ -5,14 +5,14 @@
 # writes vmcores/index.json (absolute paths into the cache).  Scenarios: see
 # scripts/vmcores/scenarios.sh and vmcores/README.md.  Default: all of them.
 # Env: REFVMM (path to refvmm-static, default build/refvmm-static), JOBS (kernel build
-# parallelism, default nproc), DEBIAN_KERNEL_ABI (e.g. 6.1.0-56), CACHE.
+# parallelism, default nproc), DEBIAN_KERNEL_ABI (e.g. 6.1.0-56), CACHE, VMCORES_INDEX.
 # (Body in braces: bash parses it whole before running, so editing this file
 # cannot break a run in progress.)
 {
 . "$(dirname "$0")/vmcores/lib.sh"
 . "$FACTORY_DIR/scenarios.sh"
 want=${*:-$ALL_SCENARIOS}
-index=$REPO/vmcores/index.json
+index=${VMCORES_INDEX:-$REPO/vmcores/index.json}
 lock vmcores
 t0=$SECONDS
 
