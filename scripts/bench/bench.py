@@ -207,7 +207,10 @@ def main():
             s["elf"] = elf_of[n]
         print(f"bench: {n} ...", file=sys.stderr, flush=True)
         doc = cli_json(a.build, s, "kvmlapic", ["-a"])
-        nv = sum(len(vm["vcpus"]) for vm in doc["vms"]) if doc else 0
+        if doc and "vms" not in doc:
+            print(f"bench: {n}: the CLI could not analyse it: {doc.get('error', '?')}", file=sys.stderr)
+            doc = None
+        nv = sum(len(vm.get("vcpus", [])) for vm in doc["vms"]) if doc else 0
         VCPU_ARRAY_OFF = vcpu_array_off(s) or 0
         rng = tempfile.NamedTemporaryFile(delete=False).name
         kb = {}
@@ -254,15 +257,14 @@ def main():
         c = r["crash"].get("timer -r|cold")
         row("crash: `timer -r`", c[0] if c else None, med(r["crash"].get("timer -r|warm", [])))
         c = r["crash"].get("rd floor|warm")
-        row(f"crash: floor, `rd` of kvmlapic -a's {r['ranges']} merged ranges", None, c[0] if c else None)
+        row("crash: floor, `rd` of the ranges kvmlapic -a reads", None, c[0] if c else None)
         for name, _, _ in CMDS:
             k = r["kb"].get(name) or {}
             row(f"CLI in-process: `{name}`", k.get("cold_s"), k.get("warm_s"))
         for name, _, _ in CMDS:
             row(f"CLI whole process: `kvmtimer --command {name}`", None, r["cli_wall"].get(name))
         k = r["kb"].get("kvmlapic -a") or {}
-        row(f"floor: kvmlapic -a's {k.get('reads', '?')} reads ({k.get('bytes', 0) / 1024:.0f} KiB) raw via libkdumpfile",
-            k.get("floor_cold_s"), k.get("floor_s"))
+        row("floor: the reads kvmlapic -a makes, raw via libkdumpfile", k.get("floor_cold_s"), k.get("floor_s"))
         d = r["drgn"]
         if "error" in d:
             P(f"| drgn {d['error'][:160]} | — | — | — | — |")
@@ -270,7 +272,9 @@ def main():
             row("drgn: vm_list/xarray/lapic walk", None, d.get("lapic_s"))
             row("drgn: hrtimer bases walk", None, d.get("hrtimer_s"))
         k = r["kb"].get("kvmlapic -a") or {}
-        P(f"\nCLI open (dump + debuginfo, before any command): {fmt(k.get('open_s'))}; "
+        P(f"\nkvmlapic -a reads {k.get('reads', '?')} times, {k.get('bytes', 0) / 1024:.0f} KiB "
+          f"({r['ranges']} merged ranges for crash's `rd`). "
+          f"CLI open (dump + debuginfo, before any command): {fmt(k.get('open_s'))}; "
           f"crash session total (start-up, mod -s, all of the above): {fmt(r['crash_total'])}\n")
     if len(rows) >= 2:
         small = min(rows, key=lambda n: rows[n]["vcpus"])
