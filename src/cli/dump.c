@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <elf.h>
 #include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <stdbool.h>
 #include "dump.h"
@@ -95,6 +97,39 @@ fail:
 	return -1;
 }
 
+/*
+ * libkdumpfile 0.5.1 trusts an ELF core's headers and faults (SIGSEGV/SIGBUS,
+ * found by fuzz/fuzz_dump) on a truncated file: check the ELF header, the
+ * program headers and every segment against the file size before handing it
+ * over.  Returns false with err set when the file is damaged.
+ */
+static bool elf_sane(int fd, const char *path, struct kt_err *err)
+{
+	Elf64_Ehdr eh;
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || pread(fd, &eh, 4, 0) != 4 || memcmp(eh.e_ident, ELFMAG, SELFMAG))
+		return true;	/* not ELF: libkdumpfile's own format checks apply */
+	uint64_t size = (uint64_t)st.st_size;
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM ||
+	    eh.e_phoff > size || (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > size - eh.e_phoff) {
+		kt_err_set(err, KT_EINVAL, 0, "%s: damaged or truncated ELF core (headers)", path);
+		return false;
+	}
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) != (ssize_t)sizeof(ph) ||
+		    ph.p_offset > size || ph.p_filesz > size - ph.p_offset) {
+			kt_err_set(err, KT_EINVAL, 0,
+				   "%s: damaged or truncated ELF core (segment %u beyond the end of the file)",
+				   path, i);
+			return false;
+		}
+	}
+	return true;
+}
+
 void kt_dump_close(struct kt_dump *d)
 {
 	if (!d)
@@ -132,6 +167,10 @@ enum kt_status kt_dump_open(const char *path, struct kt_dump **out, struct kt_er
 		}
 		close(d->fd);
 		d->fd = fd;
+	}
+	if (!elf_sane(d->fd, path, err)) {
+		kt_dump_close(d);
+		return KT_EINVAL;
 	}
 	d->ctx = kdump_new();
 	if (!d->ctx) {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kvmtimer/commands.h"
@@ -51,13 +52,14 @@ static bool parse_cpus(const char *s, struct opts *o)
 {
 	while (*s) {
 		char *end;
+		errno = 0;
 		long a = strtol(s, &end, 10), b = a;
-		if (end == s || a < 0)
+		if (end == s || a < 0 || a > INT_MAX || errno)
 			return false;
 		if (*end == '-') {
 			s = end + 1;
 			b = strtol(s, &end, 10);
-			if (end == s || b < a)
+			if (end == s || b < a || b > INT_MAX || errno)
 				return false;
 		}
 		for (long c = a; c <= b && o->ncpus < KT_MAX_CPU_FILTER; c++)

@@ -57,8 +57,11 @@ void kt_load_now(struct kt_session *s, struct kt_host *h)
 			uint64_t xnsec = kt_get(b, sz, kt_nest(M, l->tk_read_base__xtime_nsec));
 			uint32_t shift = (uint32_t)kt_get(b, sz, kt_nest(M, l->tk_read_base__shift));
 			uint64_t clock = kt_get(b, sz, kt_nest(M, l->tk_read_base__clock));
-			if (shift < 64) {
-				n->timekeeper_ns = base + (int64_t)(xnsec >> shift);
+			int64_t mono;
+			/* A damaged timekeeper must not overflow: then it is no source. */
+			if (shift < 64 && (xnsec >> shift) <= INT64_MAX &&
+			    !__builtin_add_overflow(base, (int64_t)(xnsec >> shift), &mono)) {
+				n->timekeeper_ns = mono;
 				n->timekeeper_where = where;
 			}
 			if (clock && kt_has(l->clocksource__name)) {
