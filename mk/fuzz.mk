@@ -70,5 +70,5 @@ fuzz-short: $(FUZZ_BINS)
 FUZZ_LONG_SECONDS ?= 600
 fuzz-long: $(FUZZ_BINS)
 	@mkdir -p $(BUILD)/test-logs
-	@FUZZ_OUT=$(FUZZ_OUT) FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) FUZZ_KEEP=1 \
+	@FUZZ_OUT=$(FUZZ_OUT) FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) FUZZ_KEEP=1 FUZZ_SEED=0 \
 		tests/run-suite.sh fuzz-long $(BUILD)/test-logs tests/fuzz/run.sh $(FUZZ_TARGETS)

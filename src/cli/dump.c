@@ -130,6 +130,40 @@ static bool elf_sane(int fd, const char *path, struct kt_err *err)
 	return true;
 }
 
+/*
+ * The same for kdump-compressed files: libkdumpfile maps the bitmaps named by
+ * the header without checking them against the file (SIGBUS on a short file,
+ * found by fuzz/fuzz_dump).  struct disk_dump_header (makedumpfile's
+ * diskdump_mod.h): block_size at 428, sub_hdr_size at 432, bitmap_blocks at 436.
+ */
+static bool kdump_sane(int fd, const char *path, struct kt_err *err)
+{
+	unsigned char h[464];
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || pread(fd, h, 8, 0) != 8 || memcmp(h, "KDUMP   ", 8))
+		return true;
+	int32_t block_size, sub_hdr_size;
+	uint32_t bitmap_blocks;
+	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		goto bad;
+	memcpy(&block_size, h + 428, 4);
+	memcpy(&sub_hdr_size, h + 432, 4);
+	memcpy(&bitmap_blocks, h + 436, 4);
+	block_size = (int32_t)le32toh((uint32_t)block_size);
+	sub_hdr_size = (int32_t)le32toh((uint32_t)sub_hdr_size);
+	bitmap_blocks = le32toh(bitmap_blocks);
+	if (block_size < 512 || block_size > (1 << 24) || (block_size & (block_size - 1)) ||
+	    sub_hdr_size < 0 ||
+	    (1 + (uint64_t)sub_hdr_size + bitmap_blocks) * (uint64_t)block_size > (uint64_t)st.st_size)
+		goto bad;
+	return true;
+bad:
+	kt_err_set(err, KT_EINVAL, 0, "%s: damaged or truncated kdump-compressed dump (header, "
+		   "sub-header or bitmaps beyond the end of the file)", path);
+	return false;
+}
+
 void kt_dump_close(struct kt_dump *d)
 {
 	if (!d)
@@ -168,7 +202,7 @@ enum kt_status kt_dump_open(const char *path, struct kt_dump **out, struct kt_er
 		close(d->fd);
 		d->fd = fd;
 	}
-	if (!elf_sane(d->fd, path, err)) {
+	if (!elf_sane(d->fd, path, err) || !kdump_sane(d->fd, path, err)) {
 		kt_dump_close(d);
 		return KT_EINVAL;
 	}
