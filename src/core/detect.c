@@ -225,7 +225,7 @@ bool kt_detect_runaway(const struct kt_detect_in *in, const struct kt_thresholds
 	set_reason(f, KT_FLAG_RUNAWAY,
 		   in->host->fix == KT_FIX_VULNERABLE ? KT_SEV_CRITICAL : KT_SEV_WARNING,
 		   "%s: %.3g catch-up expiries of a %lld ns period left, ~%.1f s with IRQs off%s",
-		   in->host->fix == KT_FIX_VULNERABLE ? "kernel lacks 18ab3fc8e880"
+		   in->host->fix == KT_FIX_VULNERABLE ? "kernel lacks the fix (18ab3fc8e880 + 9633f180ce99)"
 						      : "fix status unknown",
 		   (double)p.catchup_iterations, (long long)t->period_ns, p.catchup_seconds,
 		   " (hard lockup)");

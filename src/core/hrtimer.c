@@ -45,6 +45,8 @@ static void read_hrtimer(struct kt_session *s, uint64_t addr, struct kt_hrtimer 
 	t->function = kt_get(b, sz, l->hrtimer__function);
 	t->base = kt_get(b, sz, l->hrtimer__base);
 	t->state = (uint8_t)kt_get(b, sz, l->hrtimer__state);
+	if (!kt_has(l->hrtimer__state))	/* is_queued: bool with the same meaning */
+		t->state = (uint8_t)kt_get(b, sz, l->hrtimer__is_queued);
 	t->has_is_hard = kt_has(l->hrtimer__is_hard);
 	t->is_hard = kt_get(b, sz, l->hrtimer__is_hard) != 0;
 	if (t->function)

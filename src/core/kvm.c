@@ -122,6 +122,8 @@ static void decode_lapic(struct kt_session *s, struct kt_vcpu *v, uint64_t apic)
 	hr->function = kt_get(b, sz, kt_nest(H, l->hrtimer__function));
 	hr->base = kt_get(b, sz, kt_nest(H, l->hrtimer__base));
 	hr->state = (uint8_t)kt_get(b, sz, kt_nest(H, l->hrtimer__state));
+	if (!kt_has(l->hrtimer__state))	/* is_queued: bool with the same meaning */
+		hr->state = (uint8_t)kt_get(b, sz, kt_nest(H, l->hrtimer__is_queued));
 	hr->has_is_hard = kt_has(l->hrtimer__is_hard);
 	hr->is_hard = kt_get(b, sz, kt_nest(H, l->hrtimer__is_hard)) != 0;
 	hr->cpu = -1;

@@ -93,8 +93,10 @@ static void verdict(const struct kt_host *h, const struct ranked *r, int n, char
 		if (st)
 			used = snprintf(buf, len,
 					"CPU %d is inside a periodic LAPIC timer catch-up loop "
-					"(__hrtimer_run_queues -> apic_timer_fn) for VM pid %d vCPU %d: ",
-					v->timer.hrtimer.cpu, vm->userspace_pid, v->vcpu_id);
+					"(__hrtimer_run_queues -> apic_timer_fn) for VM pid %d (%s) vCPU %d "
+					"(thread %d, kvm_lapic 0x%llx): ",
+					v->timer.hrtimer.cpu, vm->userspace_pid, vm->comm[0] ? vm->comm : "?",
+					v->vcpu_id, v->tid, (unsigned long long)v->timer.lapic_addr);
 		else
 			used = snprintf(buf, len,
 					"VM pid %d vCPU %d has a periodic LAPIC timer that will run away "
