@@ -5,7 +5,7 @@ CORE_OBJS := $(CORE_SRCS:src/core/%.c=$(BUILD)/core/%.o)
 CORE_LIB  := $(BUILD)/libkvmtimer.a
 ALL_TARGETS += $(CORE_LIB)
 
-$(BUILD)/core/%.o: src/core/%.c $(wildcard include/kvmtimer/*.h src/core/*.h)
+$(BUILD)/core/%.o: src/core/%.c $(wildcard include/kvmtimer/*.h src/core/*.h src/core/*.def)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
 
