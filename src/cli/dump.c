@@ -223,6 +223,7 @@ static enum kt_status ctx_open(struct kt_dump *d, const char *path, struct kt_er
  * once in a child first: if libkdumpfile dies there, the file is reported as
  * damaged and this process, with the other dumps of the run, carries on.
  */
+#define KT_PROBE_FAILED 42	/* the child's "libkdumpfile refused the file" */
 static bool ctx_probe(struct kt_dump *d, const char *path, struct kt_err *err)
 {
 	pid_t pid = fork();
@@ -232,10 +233,18 @@ static bool ctx_probe(struct kt_dump *d, const char *path, struct kt_err *err)
 		return true;	/* cannot probe: open in-process as before */
 	if (pid == 0) {
 		struct kt_err e = { 0 };
-		_exit(ctx_open(d, path, &e) == KT_OK ? 0 : 1);
+		_exit(ctx_open(d, path, &e) == KT_OK ? 0 : KT_PROBE_FAILED);
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	/* Under ASan a fault is an exit(1), not a signal: any other end than
+	 * "opened" or "refused" means libkdumpfile did not survive the file. */
+	if (!WIFSIGNALED(status) && WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+	    WEXITSTATUS(status) != KT_PROBE_FAILED) {
+		kt_err_set(err, KT_EINVAL, 0, "%s: damaged dump: libkdumpfile failed hard "
+			   "(exit %d) reading its headers", path, WEXITSTATUS(status));
+		return false;
+	}
 	if (WIFSIGNALED(status)) {
 		kt_err_set(err, KT_EINVAL, 0, "%s: damaged dump: libkdumpfile died with signal %d "
 			   "(%s) reading its headers", path, WTERMSIG(status),
