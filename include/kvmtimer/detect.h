@@ -62,6 +62,8 @@ struct kt_finding *kt_finding_add(struct kt_finding *arr, int *n, enum kt_flag f
 	__attribute__((format(printf, 5, 6)));
 void kt_finding_num(struct kt_finding *f, const char *name, int64_t value);
 void kt_finding_unum(struct kt_finding *f, const char *name, uint64_t value);
+/* A kernel address: "0x…" in JSON and tables. */
+void kt_finding_addr(struct kt_finding *f, const char *name, uint64_t addr);
 bool kt_vcpu_has_flag(const struct kt_vcpu *v, enum kt_flag flag);
 
 #endif

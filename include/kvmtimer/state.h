@@ -49,7 +49,7 @@ struct kt_finding {
 	enum kt_finding_severity severity;
 	char reason[200];
 	/* The numbers behind the verdict: name/value pairs, name NULL = unused. */
-	struct { const char *name; int64_t value; bool is_unsigned; } num[KT_FINDING_NUMS];
+	struct { const char *name; int64_t value; bool is_unsigned, is_addr; } num[KT_FINDING_NUMS];
 };
 
 /* struct kvm_timer + the timer registers of the APIC page. */

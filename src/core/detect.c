@@ -90,6 +90,16 @@ void kt_finding_unum(struct kt_finding *f, const char *name, uint64_t value)
 	finding_put(f, name, (int64_t)value, true);
 }
 
+void kt_finding_addr(struct kt_finding *f, const char *name, uint64_t addr)
+{
+	finding_put(f, name, (int64_t)addr, true);
+	for (int i = KT_FINDING_NUMS - 1; i >= 0; i--)
+		if (f->num[i].name == name) {
+			f->num[i].is_addr = true;
+			break;
+		}
+}
+
 bool kt_vcpu_has_flag(const struct kt_vcpu *v, enum kt_flag flag)
 {
 	for (int i = 0; i < v->nfindings; i++)
@@ -271,7 +281,7 @@ bool kt_detect_storming(const struct kt_detect_in *in, const struct kt_threshold
 		   hr->cpu, hr->running ? "running" : "about to run (leftmost, in hrtimer interrupt)",
 		   v->delta_ns / -1e9);
 	kt_finding_num(f, "cpu", hr->cpu);
-	kt_finding_unum(f, "hrtimer", hr->addr);
+	kt_finding_addr(f, "hrtimer", hr->addr);
 	kt_finding_num(f, "lag_ns", -v->delta_ns);
 	kt_finding_num(f, "in_hrtirq", c ? c->in_hrtirq : -1);
 	return true;
@@ -385,7 +395,7 @@ bool kt_detect_lost(const struct kt_detect_in *in, const struct kt_thresholds *t
 		   kt_timer_mode_name(t->mode));
 	kt_finding_num(f, "target_expiration_ns", t->target_expiration_ns);
 	kt_finding_unum(f, "tscdeadline", t->tscdeadline);
-	kt_finding_unum(f, "hrtimer", t->hrtimer.addr);
+	kt_finding_addr(f, "hrtimer", t->hrtimer.addr);
 	return true;
 }
 

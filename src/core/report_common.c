@@ -110,7 +110,9 @@ void kt_json_findings(struct kt_json *j, const struct kt_finding *f, int n)
 		kt_json_kstr(j, "severity", kt_severity_name(f[i].severity));
 		kt_json_kstr(j, "reason", f[i].reason);
 		for (int k = 0; k < KT_FINDING_NUMS && f[i].num[k].name; k++) {
-			if (f[i].num[k].is_unsigned)
+			if (f[i].num[k].is_addr)
+				kt_json_kaddr(j, f[i].num[k].name, (uint64_t)f[i].num[k].value);
+			else if (f[i].num[k].is_unsigned)
 				kt_json_kuint(j, f[i].num[k].name, (uint64_t)f[i].num[k].value);
 			else
 				kt_json_kint(j, f[i].num[k].name, f[i].num[k].value);

@@ -183,7 +183,10 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 		fprintf(out, "  %-9s [%s] %s\n", kt_flag_name(f->flag), kt_severity_name(f->severity),
 			f->reason);
 		for (int k = 0; k < KT_FINDING_NUMS && f->num[k].name; k++)
-			if (f->num[k].is_unsigned)
+			if (f->num[k].is_addr)
+				fprintf(out, "            %s = 0x%" PRIx64 "\n", f->num[k].name,
+					(uint64_t)f->num[k].value);
+			else if (f->num[k].is_unsigned)
 				fprintf(out, "            %s = %" PRIu64 "\n", f->num[k].name,
 					(uint64_t)f->num[k].value);
 			else
