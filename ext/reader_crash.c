@@ -158,36 +158,32 @@ static enum kt_status crash_symbol_name(void *ctx, uint64_t addr, char *buf, siz
  * A plain member MEMBER_OFFSET does not know is absent: asking gdb again costs
  * ~0.2 s per member on the first command and finds nothing.
  */
-static long crash_member_offset(void *ctx, const char *type, const char *member)
+static long member_query(const char *type, const char *member, char what)
 {
 	char t[BUFSIZE], m[BUFSIZE];
-	(void)ctx;
+
 	type = bare_type(type);
 	if (!is_c_path(type, false) || !is_c_path(member, true))
 		return -1;
 	snprintf(t, sizeof(t), "%s", type);
 	snprintf(m, sizeof(m), "%s", member);
 	if (!strchr(member, '.'))
-		return MEMBER_OFFSET(t, m);
+		return what == 'o' ? MEMBER_OFFSET(t, m) : MEMBER_SIZE(t, m);
 	if (STRUCT_SIZE(t) < 0)
 		return -1;
-	return gdb_member(type, member, 'o');
+	return gdb_member(type, member, what);
+}
+
+static long crash_member_offset(void *ctx, const char *type, const char *member)
+{
+	(void)ctx;
+	return member_query(type, member, 'o');
 }
 
 static long crash_member_size(void *ctx, const char *type, const char *member)
 {
-	char t[BUFSIZE], m[BUFSIZE];
 	(void)ctx;
-	type = bare_type(type);
-	if (!is_c_path(type, false) || !is_c_path(member, true))
-		return -1;
-	snprintf(t, sizeof(t), "%s", type);
-	snprintf(m, sizeof(m), "%s", member);
-	if (!strchr(member, '.'))
-		return MEMBER_SIZE(t, m);
-	if (STRUCT_SIZE(t) < 0)
-		return -1;
-	return gdb_member(type, member, 's');
+	return member_query(type, member, 's');
 }
 
 /*
