@@ -201,6 +201,20 @@ static bool find_target(const struct kt_host *h, const char *arg, const struct k
 	return false;
 }
 
+/* "vms" (all, or one VM / one vCPU) and the host-level "findings". */
+static void json_vms_and_findings(struct kt_json *j, const struct kt_host *h,
+				  const struct kt_vm *vm, const struct kt_vcpu *v)
+{
+	kt_json_key(j, "vms");
+	kt_json_arr_begin(j);
+	for (int i = 0; i < h->nvms; i++)
+		if (!vm || vm == &h->vms[i])
+			kt_json_vm(j, h, &h->vms[i], v);
+	kt_json_arr_end(j);
+	kt_json_key(j, "findings");
+	kt_json_findings(j, h->findings, h->nfindings);
+}
+
 static enum kt_cmd_status finish(const struct kt_host *h)
 {
 	return kt_host_alarms(h) ? KT_CMD_ALARM : KT_CMD_OK;
@@ -247,14 +261,7 @@ static enum kt_cmd_status cmd_kvmlapic(struct kt_session *s, int argc, char **ar
 		kt_json_init(&j, out);
 		kt_json_obj_begin(&j);
 		kt_json_head(&j, "kvmlapic", &h);
-		kt_json_key(&j, "vms");
-		kt_json_arr_begin(&j);
-		for (int i = 0; i < h.nvms; i++)
-			if (!vm || vm == &h.vms[i])
-				kt_json_vm(&j, &h, &h.vms[i], v);
-		kt_json_arr_end(&j);
-		kt_json_key(&j, "findings");
-		kt_json_findings(&j, h.findings, h.nfindings);
+		json_vms_and_findings(&j, &h, vm, v);
 		kt_json_obj_end(&j);
 		kt_json_end_doc(&j);
 	} else if (v) {
@@ -330,13 +337,7 @@ static enum kt_cmd_status cmd_kvmtriage(struct kt_session *s, int argc, char **a
 		kt_json_obj_begin(&j);
 		kt_json_head(&j, "kvmtriage", &h);
 		kt_json_triage(&j, &h, &o.th);
-		kt_json_key(&j, "vms");
-		kt_json_arr_begin(&j);
-		for (int i = 0; i < h.nvms; i++)
-			kt_json_vm(&j, &h, &h.vms[i], NULL);
-		kt_json_arr_end(&j);
-		kt_json_key(&j, "findings");
-		kt_json_findings(&j, h.findings, h.nfindings);
+		json_vms_and_findings(&j, &h, NULL, NULL);
 		kt_json_obj_end(&j);
 		kt_json_end_doc(&j);
 	} else {
