@@ -16,6 +16,10 @@ struct kt_session {
 	struct kt_layout layout;
 	bool resolved;		/* layout holds the KVM types (else retried next time) */
 	bool tried_module_load;
+	/* The dumped code does not change: the fix status is read once. */
+	bool fix_known;
+	enum kt_fix_status fix;
+	char fix_evidence[200];
 };
 
 /* What to load for a command. */
