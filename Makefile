@@ -6,6 +6,7 @@
 #   mk/cli.mk      standalone CLI                 (src/cli, tests/cli)
 #   mk/fuzz.mk     libFuzzer targets              (fuzz/)
 #   mk/bench.mk    benchmark against peers        (scripts/bench, bench/)
+#   mk/pkg.mk      version, man pages, .deb, RPM  (VERSION, docs/, debian/, tests/pkg)
 # A fragment adds its binaries to ALL_TARGETS and its test suites to CHECK_SUITES
 # (phony targets that run one suite through tests/run-suite.sh).
 
@@ -38,6 +39,7 @@ include mk/core.mk
 -include mk/vmcores.mk
 -include mk/fuzz.mk
 -include mk/bench.mk
+include mk/pkg.mk
 
 deps-build:
 	@scripts/deps.sh build

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 #include "kvmtimer/commands.h"
+#include "kvmtimer/version.h"
 #include "ext.h"
 
 /*
@@ -91,9 +92,19 @@ static struct command_table_entry command_table[] = {
 	{ NULL, NULL, NULL, 0 },
 };
 
+/* The load message names the build (crash then prints "...: shared object
+ * loaded"), and warns when the crash loading us is not the one whose defs.h we
+ * were compiled against: struct layouts in defs.h change between versions. */
 static void __attribute__((constructor)) kvmtimer_init(void)
 {
 	register_extension(command_table);
+	fprintf(fp, "kvmtimer %s (git %s): kvmtriage, kvmlapic, kvmhrtimer, kvmtsc\n",
+		kt_version, kt_git_describe);
+#ifdef KT_CRASH_VERSION
+	if (build_version && strcmp(build_version, KT_CRASH_VERSION))
+		fprintf(fp, "kvmtimer: WARNING: built for crash %s, running in crash %s: rebuild it against this crash\n",
+			KT_CRASH_VERSION, build_version);
+#endif
 }
 
 static void __attribute__((destructor)) kvmtimer_fini(void)

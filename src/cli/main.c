@@ -18,6 +18,7 @@
 #include <string.h>
 #include "debuginfo.h"
 #include "kvmtimer/commands.h"
+#include "kvmtimer/version.h"
 #include "reader_dwarf.h"
 
 #define EXIT_OK 0
@@ -48,6 +49,7 @@ static void usage(FILE *fp)
 "                        with \"dump\": path first\n"
 "  -v, --verbose         say how each dump was read (format, KASLR, modules)\n"
 "  -h, --help            this text\n"
+"  -V, --version         the version and the git describe of this build\n"
 "  -- ARGS               the rest is passed to the command (e.g. -- -n NS, -- -k)\n"
 "\n"
 "With several dumps, table output has a line \"==> VMCORE <==\" before each dump's.\n"
@@ -108,7 +110,8 @@ static int dump_failed(const struct run *run, const char *dump, const char *msg)
 		json_str(stdout, dump);
 		fputs(",\"error\":", stdout);
 		json_str(stdout, msg);
-		fputs("}\n", stdout);
+		printf(",\"version\":{\"kvmtimer\":\"%s\",\"git\":\"%s\"}}\n",
+		       kt_version, kt_git_describe);
 	}
 	return EXIT_DUMP;
 }
@@ -235,6 +238,7 @@ int main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct run run;
@@ -246,7 +250,7 @@ int main(int argc, char **argv)
 	for (dashdash = 1; dashdash < argc && strcmp(argv[dashdash], "--"); dashdash++)
 		;
 	opterr = 0;
-	while ((c = getopt_long(dashdash, argv, ":k:m:c:jvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(dashdash, argv, ":k:m:c:jvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k':
 			run.vmlinux = optarg;
@@ -282,6 +286,9 @@ int main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("kvmtimer %s (git %s)\n", kt_version, kt_git_describe);
 			return EXIT_OK;
 		case ':':
 			fprintf(stderr, "kvmtimer: %s needs an argument (see --help)\n", argv[optind - 1]);

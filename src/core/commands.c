@@ -413,6 +413,7 @@ static enum kt_cmd_status cmd_kvmtsc(struct kt_session *s, int argc, char **argv
 		kt_json_obj_begin(&j);
 		kt_json_kstr(&j, "schema", KT_SCHEMA);
 		kt_json_kstr(&j, "command", "kvmtsc");
+		kt_json_version(&j);
 		if (v) {
 			kt_json_kint(&j, "vm_pid", vm->userspace_pid);
 			kt_json_kint(&j, "vcpu_id", v->vcpu_id);

@@ -19,6 +19,8 @@ bool kt_vcpu_alarming(const struct kt_vcpu *v);
 int kt_host_alarms(const struct kt_host *h);
 
 /* Common JSON head: schema, command, now, fix status, host caps. */
+/* "version": {"kvmtimer": VERSION, "git": describe}: in every document. */
+void kt_json_version(struct kt_json *j);
 void kt_json_head(struct kt_json *j, const char *command, const struct kt_host *h);
 void kt_json_findings(struct kt_json *j, const struct kt_finding *f, int n);
 void kt_json_vcpu(struct kt_json *j, const struct kt_host *h, const struct kt_vcpu *v);

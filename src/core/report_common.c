@@ -2,6 +2,7 @@
 /* Shared pieces of the renderers: names, flags, the JSON head, vCPU/VM objects. */
 #include <stdio.h>
 #include <string.h>
+#include "kvmtimer/version.h"
 #include "report.h"
 
 const char *kt_mp_state_name(uint32_t s)
@@ -71,10 +72,20 @@ int kt_host_alarms(const struct kt_host *h)
 	return n;
 }
 
+void kt_json_version(struct kt_json *j)
+{
+	kt_json_key(j, "version");
+	kt_json_obj_begin(j);
+	kt_json_kstr(j, "kvmtimer", kt_version);
+	kt_json_kstr(j, "git", kt_git_describe);
+	kt_json_obj_end(j);
+}
+
 void kt_json_head(struct kt_json *j, const char *command, const struct kt_host *h)
 {
 	kt_json_kstr(j, "schema", KT_SCHEMA);
 	kt_json_kstr(j, "command", command);
+	kt_json_version(j);
 	kt_json_kint(j, "now_ns", h->now.ns);
 	kt_json_kstr(j, "now_source", h->now.source ? h->now.source : "none");
 	kt_json_key(j, "now_sources");
