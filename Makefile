@@ -5,6 +5,7 @@
 #   mk/ext.mk      crash extension kvmtimer.so    (ext/, tests/ext)
 #   mk/cli.mk      standalone CLI                 (src/cli, tests/cli)
 #   mk/fuzz.mk     libFuzzer targets              (fuzz/)
+#   mk/golden.mk   snapshots and golden tests     (tests/snapshot, tests/golden)
 #   mk/bench.mk    benchmark against peers        (scripts/bench, bench/)
 #   mk/pkg.mk      version, man pages, .deb, RPM  (VERSION, docs/, debian/, tests/pkg)
 # A fragment adds its binaries to ALL_TARGETS and its test suites to CHECK_SUITES
@@ -38,6 +39,7 @@ include mk/core.mk
 -include mk/cli.mk
 -include mk/vmcores.mk
 -include mk/fuzz.mk
+-include mk/golden.mk
 -include mk/bench.mk
 include mk/pkg.mk
 

@@ -17,7 +17,7 @@
 #include "snapshot.h"
 
 #ifndef KT_FUZZ_SNAPDIR
-#define KT_FUZZ_SNAPDIR "fuzz/snapshots"
+#define KT_FUZZ_SNAPDIR "tests/snapshots"
 #endif
 
 static struct snapshot snap;

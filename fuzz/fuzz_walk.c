@@ -30,7 +30,7 @@
 #include "snapshot.h"
 
 #ifndef KT_FUZZ_SNAPDIR
-#define KT_FUZZ_SNAPDIR "fuzz/snapshots"
+#define KT_FUZZ_SNAPDIR "tests/snapshots"
 #endif
 
 static const char *const snap_names[] = { "healthy", "storm", "corrupt", "rhel8-fixture" };

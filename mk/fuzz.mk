@@ -15,8 +15,7 @@ FUZZ_CORE    := $(patsubst src/core/%.c,$(FUZZ_OUT)/core/%.o,$(wildcard src/core
 FUZZ_CLI     := $(patsubst src/cli/%.c,$(FUZZ_OUT)/cli/%.o,$(filter-out src/cli/main.c,$(wildcard src/cli/*.c)))
 FUZZ_TARGETS := fuzz_walk fuzz_args fuzz_json fuzz_dump fuzz_dwarf
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_OUT)/%)
-FUZZ_RECORD  := $(FUZZ_OUT)/kt-record
-FUZZ_SNAPDIR := $(abspath fuzz/snapshots)
+FUZZ_SNAPDIR := $(abspath tests/snapshots)
 
 $(FUZZ_OUT)/core/%.o: src/core/%.c $(wildcard include/kvmtimer/*.h src/core/*.h src/core/*.def)
 	@mkdir -p $(dir $@)
@@ -26,14 +25,19 @@ $(FUZZ_OUT)/cli/%.o: src/cli/%.c $(wildcard src/cli/*.h include/kvmtimer/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc/cli -c -o $@ $<
 
-$(FUZZ_OUT)/fuzz/%.o: fuzz/%.c $(wildcard fuzz/*.h include/kvmtimer/*.h)
+$(FUZZ_OUT)/fuzz/%.o: fuzz/%.c $(wildcard fuzz/*.h tests/snapshot/*.h include/kvmtimer/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc/cli -DKT_FUZZ_SNAPDIR='"$(FUZZ_SNAPDIR)"' -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc/cli -Itests/snapshot -DKT_FUZZ_SNAPDIR='"$(FUZZ_SNAPDIR)"' -c -o $@ $<
 
-$(FUZZ_OUT)/fuzz_walk: $(FUZZ_OUT)/fuzz/fuzz_walk.o $(FUZZ_OUT)/fuzz/snapshot.o $(FUZZ_OUT)/fuzz/jsoncheck.o $(FUZZ_CORE)
+# The snapshot replay reader (tests/snapshot/snapshot.c), shared with the golden tests.
+$(FUZZ_OUT)/snapshot.o: tests/snapshot/snapshot.c $(wildcard tests/snapshot/*.h include/kvmtimer/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+$(FUZZ_OUT)/fuzz_walk: $(FUZZ_OUT)/fuzz/fuzz_walk.o $(FUZZ_OUT)/snapshot.o $(FUZZ_OUT)/fuzz/jsoncheck.o $(FUZZ_CORE)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -lz -lm
 
-$(FUZZ_OUT)/fuzz_args: $(FUZZ_OUT)/fuzz/fuzz_args.o $(FUZZ_OUT)/fuzz/snapshot.o $(FUZZ_OUT)/fuzz/jsoncheck.o $(FUZZ_CORE)
+$(FUZZ_OUT)/fuzz_args: $(FUZZ_OUT)/fuzz/fuzz_args.o $(FUZZ_OUT)/snapshot.o $(FUZZ_OUT)/fuzz/jsoncheck.o $(FUZZ_CORE)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -lz -lm
 
 $(FUZZ_OUT)/fuzz_json: $(FUZZ_OUT)/fuzz/fuzz_json.o $(FUZZ_OUT)/fuzz/jsoncheck.o $(FUZZ_CORE)
@@ -45,18 +49,11 @@ $(FUZZ_OUT)/fuzz_dump: $(FUZZ_OUT)/fuzz/fuzz_dump.o $(FUZZ_CLI) $(FUZZ_CORE)
 $(FUZZ_OUT)/fuzz_dwarf: $(FUZZ_OUT)/fuzz/fuzz_dwarf.o $(FUZZ_CLI) $(FUZZ_CORE)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ldw -lelf -lkdumpfile -lm
 
-# The snapshot recorder: gcc, the normal build's CLI objects and the unit
-# fixture.  `make fuzz-snapshots` re-records fuzz/snapshots/ from vmcores/index.json.
-$(FUZZ_RECORD): fuzz/record.c $(CLI_OBJS) $(CORE_LIB) tests/unit/fixture.c
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-unused-function -Isrc/cli -Itests/unit -DKT_RECORD_FIXTURE -o $@ \
-		fuzz/record.c tests/unit/fixture.c $(CLI_OBJS) $(CORE_LIB) $(CLI_LIBS) -lcmocka -lm
-
 .PHONY: fuzz-build fuzz-short fuzz-long fuzz-snapshots
 fuzz-build: $(FUZZ_BINS)
 
-fuzz-snapshots: $(FUZZ_RECORD)
-	@fuzz/snapshots.sh $(FUZZ_RECORD) vmcores/index.json fuzz/snapshots
+# Kept for habit: the snapshots now live in tests/snapshots (mk/golden.mk).
+fuzz-snapshots: snapshots
 
 # Short run in `make check`: replay the committed corpus and regressions, then
 # FUZZ_SECONDS of new inputs per target (5 targets: ~25 s).

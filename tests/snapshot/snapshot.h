@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A snapshot: what the core read from a real dump, replayed behind the reader
- * interface (fuzz/record.c makes them).  Text, gzip-compressed, one answer a line:
+ * interface (tests/snapshot/record.c makes them).  Text, gzip-compressed, one answer a line:
  *
  *   sym NAME ADDR|-          symbol address or absent
  *   symname ADDR NAME OFF|-  the symbol containing ADDR, or none
@@ -18,8 +18,8 @@
  * arrays below: memory bytes, holes (unreadable ranges), layout answers and
  * symbol addresses.
  */
-#ifndef KT_FUZZ_SNAPSHOT_H
-#define KT_FUZZ_SNAPSHOT_H
+#ifndef KT_TESTS_SNAPSHOT_H
+#define KT_TESTS_SNAPSHOT_H
 #include <stddef.h>
 #include <stdint.h>
 #include "kvmtimer/reader.h"
@@ -62,6 +62,8 @@ extern const struct kt_reader_ops snap_ops;
 
 /* Load path (gzip or plain text): 0, or -1 with a message on stderr. */
 int snap_load(struct snapshot *s, const char *path);
+/* Free everything snap_load allocated. */
+void snap_free(struct snapshot *s);
 /* Undo every mutation. */
 void snap_reset(struct snapshot *s);
 

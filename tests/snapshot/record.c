@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * kt-record — make a fuzz snapshot from a real dump.
+ * kt-record — make a snapshot from a real dump, for the golden tests and the
+ * fuzzers.
  *
  *   kt-record --vmlinux V [--module [NAME=]KO]... VMCORE OUT.snap
  *
- * Runs kvmlapic -a, kvmlapic on each vCPU, kvmhrtimer, kvmtsc and kvmtriage
- * through the CLI's reader (libdw + libkdumpfile) wrapped in a recorder, and
- * writes every answer the core got — memory read, symbols, member offsets and
- * sizes, per-CPU offsets, VMCOREINFO — as a text snapshot (fuzz/snapshot.h
- * describes the format).  fuzz/fuzz_walk.c replays it and lets libFuzzer
- * mutate the memory and the layout: the walkers and decoders then see a real
- * 6.1 host, damaged in ways a dump factory cannot plan.
+ * Runs every command of commands.h (the golden tests' list) through the
+ * CLI's reader (libdw + libkdumpfile) wrapped in a recorder, and writes every
+ * answer the core got (memory read, symbols, member offsets and sizes, per-CPU
+ * offsets, VMCOREINFO) as a text snapshot; snapshot.h describes the format.
+ * golden.c replays it for tests/golden/; fuzz/fuzz_walk.c replays it and lets
+ * libFuzzer mutate the memory and the layout, so the walkers and decoders see
+ * a real host damaged in ways a dump factory cannot plan.
  */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "commands.h"
 #include "kvmtimer/commands.h"
 #include "reader_dwarf.h"
 
@@ -209,30 +211,30 @@ static int record(const struct kt_reader *inner, const char *label, const char *
 	size_t olen = 0;
 	FILE *sink = open_memstream(&obuf, &olen);
 
-	const char *a1[] = { "kvmlapic", "-a", "-j" };
-	const char *a2[] = { "kvmhrtimer", "-j" };
-	const char *a3[] = { "kvmtriage", "-j" };
-	const char *a4[] = { "kvmlapic", "-a" };
-	const char *a5[] = { "kvmhrtimer" };
-	const char *a6[] = { "kvmtriage" };
-	rec_run(s, 3, a1, sink);
-	rec_run(s, 2, a2, sink);
-	rec_run(s, 2, a3, sink);
-	rec_run(s, 2, a4, sink);
-	rec_run(s, 1, a5, sink);
-	rec_run(s, 1, a6, sink);
-	/* One vCPU in full and kvmtsc on it: their extra reads (pid -> task). */
+	/* The target vCPU first (the first one kvmlapic -a -j lists), then every
+	 * command of commands.h: the snapshot then answers all of them. */
+	const char *a0[] = { "kvmlapic", "-a", "-j" };
+	rec_run(s, 3, a0, sink);
 	fflush(sink);
+	char target[32] = "";
 	const char *p = obuf ? strstr(obuf, "\"vcpu\":\"0x") : NULL;
 	if (p) {
-		char addr[32];
-		snprintf(addr, sizeof(addr), "%.18s", p + 8);
-		const char *a7[] = { "kvmlapic", addr };
-		const char *a8[] = { "kvmtsc", "-j", addr, "-d", "1000000" };
-		fprintf(R.meta, "target %s\n", addr);
-		rec_run(s, 2, a7, sink);
-		rec_run(s, 5, a8, sink);
-		fprintf(stderr, "kt-record: vCPU %s recorded in full\n", addr);
+		snprintf(target, sizeof(target), "%.18s", p + 8);
+		fprintf(R.meta, "target %s\n", target);
+		fprintf(stderr, "kt-record: target vCPU %s\n", target);
+	}
+	for (size_t c = 0; c < KT_GOLDEN_NCMDS; c++) {
+		const char *args[KT_GOLDEN_MAXARGS];
+		int n = 0, skip = 0;
+		for (; n < KT_GOLDEN_MAXARGS && kt_golden_cmds[c][n]; n++) {
+			args[n] = kt_golden_cmds[c][n];
+			if (!strcmp(args[n], "@VCPU")) {
+				args[n] = target;
+				skip = !target[0];
+			}
+		}
+		if (!skip)
+			rec_run(s, n, args, sink);
 	}
 	fclose(sink);
 	kt_session_free(s);
@@ -243,7 +245,7 @@ static int record(const struct kt_reader *inner, const char *label, const char *
 		perror(outpath);
 		return 3;
 	}
-	fprintf(fp, "# kvmtimer fuzz snapshot v1 (fuzz/record.c) of %s\n", label);
+	fprintf(fp, "# kvmtimer snapshot v1 (tests/snapshot/record.c) of %s\n", label);
 	fwrite(metabuf, 1, metalen, fp);
 	write_mem(fp);
 	fclose(fp);
@@ -257,7 +259,7 @@ static int record(const struct kt_reader *inner, const char *label, const char *
 /* The unit tests' RHEL 8 fixture (kvm->vcpus[], pre-v5.4 timerqueue, KABI
  * padding): its build() is reused as is, its test main() renamed away. */
 #define main kt_rhel8_tests_main
-#include "../tests/unit/test_fixture_rhel8.c"
+#include "../unit/test_fixture_rhel8.c"
 #undef main
 #endif
 

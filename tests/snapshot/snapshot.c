@@ -109,7 +109,7 @@ int snap_load(struct snapshot *s, const char *path)
 		} else if (sscanf(line, "symname %llx %255s", &u, a) == 2) {
 			w = 0;
 			int ok = strcmp(a, "-") != 0;
-			if (ok && sscanf(line, "symname %*llx %*255s %llx", &w) != 1)
+			if (ok && sscanf(line, "symname %*x %*s %llx", &w) != 1)
 				continue;
 			int found = 0;
 			for (size_t i = 0; i < s->nsymnames; i++)
@@ -151,7 +151,7 @@ int snap_load(struct snapshot *s, const char *path)
 			s->info[s->ninfo].key = strdup(a);
 			s->info[s->ninfo++].value = strdup(c);
 		} else if (sscanf(line, "target %31s", a) == 1) {
-			snprintf(s->target, sizeof(s->target), "%s", a);
+			snprintf(s->target, sizeof(s->target), "%.31s", a);
 		}
 	}
 	free(line);
@@ -167,6 +167,35 @@ int snap_load(struct snapshot *s, const char *path)
 		return -1;
 	}
 	return 0;
+}
+
+void snap_free(struct snapshot *s)
+{
+	for (size_t i = 0; i < s->nregions; i++) {
+		free(s->regions[i].orig);
+		free(s->regions[i].bytes);
+	}
+	for (size_t i = 0; i < s->nlayout; i++) {
+		free(s->layout[i].a);
+		free(s->layout[i].b);
+	}
+	for (size_t i = 0; i < s->nsyms; i++)
+		free(s->syms[i].name);
+	for (size_t i = 0; i < s->nsymnames; i++)
+		free(s->symnames[i].name);
+	for (size_t i = 0; i < s->nstarts; i++)
+		free(s->starts[i].name);
+	for (size_t i = 0; i < s->ninfo; i++) {
+		free(s->info[i].key);
+		free(s->info[i].value);
+	}
+	free(s->regions);
+	free(s->layout);
+	free(s->syms);
+	free(s->symnames);
+	free(s->starts);
+	free(s->info);
+	memset(s, 0, sizeof(*s));
 }
 
 void snap_reset(struct snapshot *s)
