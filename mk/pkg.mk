@@ -36,3 +36,35 @@ endif
 # crash loads it.  Recursive (=): crash runs only when kvmtimer.o is compiled.
 CRASH_VERSION ?= $(shell crash --version 2>/dev/null | sed -n 's/^crash \([0-9][^ ]*\).*/\1/p' | head -1)
 $(BUILD)/ext/kvmtimer.o: EXT_CFLAGS += $(if $(CRASH_VERSION),-DKT_CRASH_VERSION='"$(CRASH_VERSION)"')
+
+# Man pages and crash help pages from one source, docs/man/*.in (docs/man/README.md):
+# kvmtimer.7.in gives kvmtimer(7) and the help arrays of kvmtimer.so, kvmtimer.1.in
+# the CLI's kvmtimer(1).  Examples may come from golden files (.output FILE).
+MAN_GEN     := docs/man/gen.py
+MAN_PAGES   := $(BUILD)/man/kvmtimer.1 $(BUILD)/man/kvmtimer.7
+MAN_GOLDEN  := $(wildcard tests/golden/*.expect tests/golden/*/*.expect)
+HELP_C      := $(BUILD)/gen/help.c
+ALL_TARGETS += $(MAN_PAGES)
+
+$(HELP_C): docs/man/kvmtimer.7.in $(MAN_GEN) $(MAN_GOLDEN)
+	@mkdir -p $(@D)
+	python3 $(MAN_GEN) help $< $@
+
+$(BUILD)/man/%: docs/man/%.in $(MAN_GEN) $(MAN_GOLDEN) VERSION
+	@mkdir -p $(@D)
+	python3 $(MAN_GEN) man $< $@ --version $(KT_VERSION)
+
+.PHONY: man
+man: $(MAN_PAGES)
+
+EXT_OBJS += $(BUILD)/ext/help.o
+$(EXT_SO): $(BUILD)/ext/help.o
+$(BUILD)/ext/help.o: $(HELP_C) ext/ext.h
+	$(CC) $(EXT_CFLAGS) -c -o $@ $<
+
+# pkg-man: both pages format without groff warnings, lexgrog reads them, the help
+# arrays carry what the source says (tests/pkg/man.py).
+CHECK_SUITES += pkg-man
+.PHONY: pkg-man
+pkg-man: $(MAN_PAGES) $(HELP_C)
+	@tests/run-suite.sh pkg-man $(BUILD)/test-logs python3 tests/pkg/man.py $(BUILD)
