@@ -44,16 +44,26 @@ def fail(src, n, msg):
 
 
 def read_output(root, arg, src, n):
-    """.output FILE [LINES]: FILE's lines (at most LINES, then "..."), or None."""
+    """.output FILE [LINES [COLUMNS]]: FILE's lines up to a golden file's trailer
+    ("==> stderr", "==> exit N"), at most LINES of them (then "..."), each cut
+    at COLUMNS; None when FILE does not exist."""
     words = arg.split()
-    if not words or len(words) > 2 or (len(words) == 2 and not words[1].isdigit()):
-        fail(src, n, ".output FILE [LINES]")
+    if not 1 <= len(words) <= 3 or not all(w.isdigit() for w in words[1:]):
+        fail(src, n, ".output FILE [LINES [COLUMNS]]")
     path = os.path.join(root, words[0])
     if not os.path.exists(path):
         return None
-    lines = open(path, errors="replace").read().rstrip("\n").split("\n")
-    if len(words) == 2 and len(lines) > int(words[1]):
+    lines = []
+    for l in open(path, errors="replace").read().rstrip("\n").split("\n"):
+        if l.startswith("==> "):
+            break
+        lines.append(l)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if len(words) > 1 and len(lines) > int(words[1]):
         lines = lines[:int(words[1])] + ["..."]
+    if len(words) > 2:
+        lines = [l[:int(words[2])].rstrip() for l in lines]
     return lines
 
 

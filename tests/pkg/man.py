@@ -111,22 +111,25 @@ def check_generator():
     with tempfile.TemporaryDirectory() as d:
         gold = os.path.join(d, "golden.expect")
         with open(gold, "w") as f:
-            f.write("".join("line %d\n" % i for i in range(1, 11)))
+            f.write("".join("line %d\n" % i for i in range(1, 11)) + "==> exit 1\n")
         src = os.path.join(d, "t.7.in")
         with open(src, "w") as f:
             f.write(".page t 7 test page\n.sh description\nSome text.\n"
                     ".command tcmd\n.summary a test command\n.synopsis [-x]\n"
                     ".item -x\nthe x option.\n.examples\nFrom a golden file:\n"
                     ".ex\ncrash> tcmd -x\n.output golden.expect 4\ninline only\n.ee\n"
-                    "Missing file:\n.ex\ncrash> tcmd\n.output missing.expect\ninline kept\n.ee\n")
+                    "Missing file:\n.ex\ncrash> tcmd\n.output missing.expect\ninline kept\n.ee\n"
+                    "Whole file:\n.ex\ncrash> tcmd -y\n.output golden.expect\n.ee\n")
         out = os.path.join(d, "help.c")
         p = run([sys.executable, GEN, "help", src, out, "--root", d])
         arr = help_arrays(out).get("tcmd", []) if p.returncode == 0 else []
         i = arr.index("    %s> tcmd -x") if "    %s> tcmd -x" in arr else -10
         ok(p.returncode == 0 and arr[i + 1:i + 6] == ["    line 1", "    line 2", "    line 3", "    line 4",
                                                        "    ..."]
-           and "    inline only" not in arr and "    inline kept" in arr,
-           ".output FILE 4: the golden file's first 4 lines then '...'; a missing file keeps the inline lines",
+           and "    inline only" not in arr and "    inline kept" in arr
+           and arr[-2:] == ["    line 9", "    line 10"],
+           ".output FILE 4: the golden file's first 4 lines then '...'; a missing file keeps the inline "
+           "lines; the golden trailer '==> exit N' is left out",
            p.stderr + "\n".join(arr))
         for bad, why in (("Load 100% of it.\n", "'%'"), (".bogus x\n", "unknown directive")):
             with open(src, "w") as f:
