@@ -68,3 +68,10 @@ CHECK_SUITES += pkg-man
 .PHONY: pkg-man
 pkg-man: $(MAN_PAGES) $(HELP_C)
 	@tests/run-suite.sh pkg-man $(BUILD)/test-logs python3 tests/pkg/man.py $(BUILD)
+
+# pkg-schema: docs/schema/ against the 2020-12 metaschema, mutated documents that
+# must fail, every golden JSON document (tests/pkg/schema.sh).
+CHECK_SUITES += pkg-schema
+.PHONY: pkg-schema
+pkg-schema:
+	@tests/run-suite.sh pkg-schema $(BUILD)/test-logs tests/pkg/schema.sh
