@@ -1,5 +1,5 @@
 # kvmtimer — top-level build.  Each component owns one fragment in mk/:
-#   mk/core.mk     core library + unit tests      (src/core, include/, tests/unit)
+#   mk/core.mk     core library + unit tests      (src/LAYER/, include/, tests/unit)
 #   mk/refvmm.mk   reference VMM + its tests      (src/refvmm, tests/refvmm)
 #   mk/vmcores.mk  dump factory                   (scripts/, tests/vmcores)
 #   mk/ext.mk      crash extension kvmtimer.so    (ext/, tests/ext)

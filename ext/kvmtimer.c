@@ -3,7 +3,7 @@
  * kvmtimer.so: the crash glue.  A command table, a constructor that registers
  * it, and one function per command that hands crash's argv to the core
  * (kt_cmd_run) with output to crash's fp.  Everything else lives in the core
- * library (src/core) and the crash reader backend (reader_crash.c).
+ * library (src/base ... src/cmd) and the crash reader backend (reader_crash.c).
  */
 #include "defs.h"
 #include <getopt.h>

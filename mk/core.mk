@@ -1,13 +1,18 @@
-# Core library (no crash dependency) and its unit tests.
-CORE_SRCS := $(wildcard src/core/*.c)
-CORE_OBJS := $(CORE_SRCS:src/core/%.c=$(BUILD)/core/%.o)
+# Core library (no crash dependency) and its unit tests.  The core is src/LAYER/,
+# lowest first; a layer includes only itself and the layers before it
+# (scripts/check-layers.sh, suite unit-layers) and the public headers of
+# include/kvmtimer/, each of which belongs to one layer too.
+CORE_LAYERS := base dump kernel model analyze render cmd
+CORE_SRCS := $(foreach l,$(CORE_LAYERS),$(wildcard src/$(l)/*.c))
+CORE_HDRS := $(wildcard include/kvmtimer/*.h $(CORE_LAYERS:%=src/%/*.h) $(CORE_LAYERS:%=src/%/*.def))
+CORE_OBJS := $(CORE_SRCS:src/%.c=$(BUILD)/core/%.o)
 # Position-independent: the same archive links into kvmtimer.so and the CLI.
 CORE_LIB  := $(BUILD)/libkvmtimer.a
 ALL_TARGETS += $(CORE_LIB)
 
-$(BUILD)/core/%.o: src/core/%.c $(wildcard include/kvmtimer/*.h src/core/*.h src/core/*.def)
+$(BUILD)/core/%.o: src/%.c $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fPIC -c -o $@ $<
+	$(CC) $(CFLAGS) -Isrc -fPIC -c -o $@ $<
 
 $(CORE_LIB): $(CORE_OBJS)
 	@rm -f $@
@@ -25,3 +30,9 @@ UNIT_SUITES += $(UNIT_TESTS:$(BUILD)/tests/unit/%=unit-%)
 .PHONY: $(UNIT_TESTS:$(BUILD)/tests/unit/%=unit-%)
 $(UNIT_TESTS:$(BUILD)/tests/unit/%=unit-%): unit-%: $(BUILD)/tests/unit/%
 	@CMOCKA_MESSAGE_OUTPUT=TAP tests/run-suite.sh $* $(BUILD)/test-logs $<
+
+# The layering of the core, proved from its #include lines.
+UNIT_SUITES += unit-layers
+.PHONY: unit-layers
+unit-layers:
+	@tests/run-suite.sh unit-layers $(BUILD)/test-logs scripts/check-layers.sh

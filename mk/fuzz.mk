@@ -11,15 +11,15 @@ FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude -Wall -Wextra \
 		-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
 		-fno-omit-frame-pointer
 FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
-FUZZ_CORE    := $(patsubst src/core/%.c,$(FUZZ_OUT)/core/%.o,$(wildcard src/core/*.c))
+FUZZ_CORE    := $(patsubst src/%.c,$(FUZZ_OUT)/core/%.o,$(CORE_SRCS))
 FUZZ_CLI     := $(patsubst src/cli/%.c,$(FUZZ_OUT)/cli/%.o,$(filter-out src/cli/main.c,$(wildcard src/cli/*.c)))
 FUZZ_TARGETS := fuzz_walk fuzz_args fuzz_json fuzz_dump fuzz_dwarf
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_OUT)/%)
 FUZZ_SNAPDIR := $(abspath tests/snapshots)
 
-$(FUZZ_OUT)/core/%.o: src/core/%.c $(wildcard include/kvmtimer/*.h src/core/*.h src/core/*.def)
+$(FUZZ_OUT)/core/%.o: src/%.c $(CORE_HDRS)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Isrc -c -o $@ $<
 
 $(FUZZ_OUT)/cli/%.o: src/cli/%.c $(wildcard src/cli/*.h include/kvmtimer/*.h)
 	@mkdir -p $(dir $@)

@@ -13,13 +13,7 @@
 #ifndef KVMTIMER_COMMANDS_H
 #define KVMTIMER_COMMANDS_H
 #include <stdio.h>
-#include "kvmtimer/reader.h"
-
-struct kt_session;
-
-/* A session caches resolved offsets between commands (one per dump). */
-struct kt_session *kt_session_new(const struct kt_reader *r);
-void kt_session_free(struct kt_session *s);
+#include "kvmtimer/session.h"
 
 /* Exit status of a command. */
 enum kt_cmd_status {

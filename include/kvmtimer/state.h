@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kvmtimer/lapic.h"
-#include "kvmtimer/tsc.h"
+#include "kvmtimer/kvm_caps.h"
 
 #define KT_COMM_LEN 16
 #define KT_SYM_LEN 64
@@ -168,6 +168,23 @@ struct kt_now {
 	const char *timekeeper_where;	/* "tk_core.timekeeper", "shadow_timekeeper" */
 };
 
+/* Damage a walker met: what kind, where, and what it saw.  Walkers record it;
+ * analyze/ turns it into CORRUPT findings. */
+enum kt_damage_kind {
+	KT_DAMAGE_MISSING,	/* a symbol or type is not there: nothing walked */
+	KT_DAMAGE_UNREADABLE,	/* memory at addr could not be read */
+	KT_DAMAGE_WILD,		/* a pointer to unreadable memory */
+	KT_DAMAGE_CYCLE,	/* a list or tree reaches addr twice */
+	KT_DAMAGE_BOUND,	/* a walk hit its bound and stopped */
+	KT_DAMAGE_INCONSISTENT,	/* fields that disagree (back-pointers, order, counts) */
+};
+#define KT_MAX_DAMAGE 16
+struct kt_damage {
+	enum kt_damage_kind kind;
+	uint64_t addr;
+	char what[200];
+};
+
 /* Everything one command needs about the host. */
 struct kt_host {
 	struct kt_now now;
@@ -184,7 +201,10 @@ struct kt_host {
 	/* vCPU lapic hrtimer address -> (vm, vcpu), sorted: owner lookups. */
 	struct kt_owner { uint64_t hrtimer; int vm, vcpu; } *owners;
 	int nowners;
-	/* Host-level damage (vm_list walk...). */
+	/* Host-level damage as the walkers met it (vm_list, hrtimer_bases...). */
+	struct kt_damage damage[KT_MAX_DAMAGE];
+	int ndamage;
+	/* Host-level findings (analyze/: the damage above, VM damage). */
 	struct kt_finding findings[KT_MAX_FINDINGS];
 	int nfindings;
 };

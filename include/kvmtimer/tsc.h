@@ -9,19 +9,12 @@
 #define KVMTIMER_TSC_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "kvmtimer/kvm_caps.h"
 
 /* Defaults of kvm_caps.tsc_scaling_ratio_frac_bits (kvm_tsc_scaling_ratio_frac_bits < v6.0). */
-#define KT_VMX_TSC_FRAC_BITS 48
-#define KT_SVM_TSC_FRAC_BITS 32
 
 /* include/linux/math64.h: (a * mul) >> shift over 128 bits, truncated to u64. */
 uint64_t kt_mul_u64_u64_shr(uint64_t a, uint64_t mul, unsigned int shift);
-
-/* Scaling parameters of the host's KVM (kvm_caps or the pre-6.0 globals). */
-struct kt_tsc_caps {
-	uint64_t default_ratio;	/* 1ULL << frac_bits */
-	unsigned int frac_bits;	/* 48 VMX, 32 SVM */
-};
 
 /* x86.c kvm_scale_tsc(): identity at the default ratio, else mul_u64_u64_shr. */
 uint64_t kt_kvm_scale_tsc(const struct kt_tsc_caps *caps, uint64_t tsc, uint64_t ratio);

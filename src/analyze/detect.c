@@ -441,6 +441,12 @@ void kt_analyze_vcpu(const struct kt_host *h, const struct kt_thresholds *th, st
 
 void kt_analyze_host(struct kt_host *h, const struct kt_thresholds *th)
 {
+	/* Damage the walkers met, in the order they met it: a missing type is
+	 * worth knowing, anything else hides state. */
+	for (int i = 0; i < h->ndamage; i++)
+		kt_finding_add(h->findings, &h->nfindings, KT_FLAG_CORRUPT,
+			       h->damage[i].kind == KT_DAMAGE_MISSING ? KT_SEV_INFO : KT_SEV_WARNING,
+			       "%s", h->damage[i].what);
 	for (int i = 0; i < h->nvms; i++)
 		if (h->vms[i].damage[0])
 			kt_finding_add(h->findings, &h->nfindings, KT_FLAG_CORRUPT, KT_SEV_WARNING,

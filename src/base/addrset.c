@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Open-addressing set of addresses, for cycle detection in bounded walks. */
 #include <stdlib.h>
-#include "session.h"
+#include "base/addrset.h"
 
 static size_t slot_of(uint64_t a, size_t cap)
 {

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kvmtimer/commands.h"
-#include "report.h"
-#include "session.h"
+#include "kernel/host.h"
+#include "render/report.h"
 
 #define KT_MAX_CPU_FILTER 256
 

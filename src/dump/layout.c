@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* Resolve every member of layout.def once, through the reader. */
-#include "layout.h"
+#include "dump/layout.h"
 
 void kt_layout_resolve(const struct kt_reader *r, struct kt_layout *l)
 {

@@ -14,7 +14,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include "session.h"
+#include "kernel/host.h"
 
 #define KT_MAX_FN 1024
 

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "report.h"
-#include "session.h"
+#include "base/addrset.h"
+#include "kernel/host.h"
 
 #define KT_MAX_TIMERS_PER_BASE 65536
 #define KT_MAX_RB_DEPTH 96	/* an rbtree of 2^48 nodes is < 96 deep */
@@ -225,10 +225,9 @@ void kt_load_hrtimers(struct kt_session *s, struct kt_host *h, bool kvm_only)
 {
 	const struct kt_reader *r = &s->reader;
 	uint64_t bases, apic_timer_fn = 0;
-	char msg[160];
 
 	if (!s->layout.have_hrtimer || kt_symbol(r, "hrtimer_bases", &bases) != KT_OK) {
-		kt_finding_add(h->findings, &h->nfindings, KT_FLAG_CORRUPT, KT_SEV_INFO,
+		kt_host_damage(h, KT_DAMAGE_MISSING, 0,
 			       "hrtimer_bases or struct hrtimer types not found: hrtimers not walked");
 		return;
 	}
@@ -250,11 +249,9 @@ void kt_load_hrtimers(struct kt_session *s, struct kt_host *h, bool kvm_only)
 			struct kt_clock_base *b = &c->bases[i];
 			for (int j = 0; j < b->ntimers; j++)
 				b->timers[j].cpu = cpu;
-			if (b->damage[0]) {
-				snprintf(msg, sizeof(msg), "CPU %d clock base %d: %s", cpu, i, b->damage);
-				kt_finding_add(h->findings, &h->nfindings, KT_FLAG_CORRUPT,
-					       KT_SEV_WARNING, "%s", msg);
-			}
+			if (b->damage[0])
+				kt_host_damage(h, KT_DAMAGE_INCONSISTENT, b->addr,
+					       "CPU %d clock base %d: %s", cpu, i, b->damage);
 		}
 	}
 }

@@ -8,8 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "kvmtimer/detect.h"
-#include "session.h"
+#include "base/addrset.h"
+#include "kernel/host.h"
 
 #define KT_MAX_VMS 4096
 #define KT_MAX_VCPUS 4096	/* KVM_MAX_VCPUS is 1024 (4096 with MAXSMP) */
@@ -344,18 +344,10 @@ static void load_vm(struct kt_session *s, struct kt_vm *vm)
 	}
 }
 
-static void host_damage(struct kt_host *h, const char *what)
-{
-	struct kt_finding *f = kt_finding_add(h->findings, &h->nfindings, KT_FLAG_CORRUPT,
-					      KT_SEV_WARNING, "%s", what);
-	(void)f;
-}
-
 enum kt_status kt_load_vms(struct kt_session *s, struct kt_host *h, struct kt_err *err)
 {
 	const struct kt_layout *l = &s->layout;
 	uint64_t head;
-	char msg[200];
 
 	if (kt_symbol(&s->reader, "vm_list", &head) != KT_OK)
 		return kt_err_set(err, KT_ENODATA, 0,
@@ -376,10 +368,9 @@ enum kt_status kt_load_vms(struct kt_session *s, struct kt_host *h, struct kt_er
 		for (int steps = 0; steps < KT_MAX_VMS; steps++) {
 			uint64_t next;
 			if (kt_read_u64(&s->reader, cur + (uint64_t)link, &next) != KT_OK) {
-				snprintf(msg, sizeof(msg),
-					 "vm_list: %s pointer at 0x%llx unreadable",
-					 dir ? "prev" : "next", (unsigned long long)(cur + link));
-				host_damage(h, msg);
+				kt_host_damage(h, KT_DAMAGE_UNREADABLE, cur + (uint64_t)link,
+					       "vm_list: %s pointer at 0x%llx unreadable",
+					       dir ? "prev" : "next", (unsigned long long)(cur + link));
 				broken = true;
 				break;
 			}
@@ -387,20 +378,18 @@ enum kt_status kt_load_vms(struct kt_session *s, struct kt_host *h, struct kt_er
 				break;
 			uint64_t probe;
 			if (kt_read_u64(&s->reader, next, &probe) != KT_OK) {
-				snprintf(msg, sizeof(msg),
-					 "vm_list: %s of 0x%llx is 0x%llx, unreadable (wild pointer)",
-					 dir ? "prev" : "next", (unsigned long long)cur,
-					 (unsigned long long)next);
-				host_damage(h, msg);
+				kt_host_damage(h, KT_DAMAGE_WILD, next,
+					       "vm_list: %s of 0x%llx is 0x%llx, unreadable (wild pointer)",
+					       dir ? "prev" : "next", (unsigned long long)cur,
+					       (unsigned long long)next);
 				broken = true;
 				break;
 			}
 			if (!kt_addrset_add(&seen, next)) {
 				if (dir == 0) {
-					snprintf(msg, sizeof(msg),
-						 "vm_list: cycle at 0x%llx (not back to the head)",
-						 (unsigned long long)next);
-					host_damage(h, msg);
+					kt_host_damage(h, KT_DAMAGE_CYCLE, next,
+						       "vm_list: cycle at 0x%llx (not back to the head)",
+						       (unsigned long long)next);
 					broken = true;
 				}
 				break;

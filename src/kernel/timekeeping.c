@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "session.h"
+#include "kernel/host.h"
 
 /* Address of the live struct timekeeper, with the name of where it was found. */
 static uint64_t find_timekeeper(struct kt_session *s, const char **where)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include "kvmtimer/detect.h"
 #include "kvmtimer/json.h"
+#include "kernel/host.h"
 #include "kvmtimer/state.h"
 
 #define KT_SCHEMA "kvmtimer/1"
@@ -38,8 +39,5 @@ void kt_json_hrtimers(struct kt_json *j, const struct kt_host *h, const int *cpu
 void kt_print_triage(FILE *out, const struct kt_host *h, const struct kt_thresholds *th);
 void kt_json_triage(struct kt_json *j, const struct kt_host *h, const struct kt_thresholds *th);
 
-/* Owner of an hrtimer: the vCPU whose lapic timer it is, or NULL (hrtimer.c). */
-const struct kt_vcpu *kt_hrtimer_owner(const struct kt_host *h, uint64_t hrtimer,
-				       const struct kt_vm **vm);
 
 #endif

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kvmtimer/version.h"
-#include "report.h"
+#include "render/report.h"
 
 const char *kt_mp_state_name(uint32_t s)
 {

@@ -4,7 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "report.h"
+#include "render/report.h"
 
 static bool cpu_selected(int cpu, const int *cpus, int n)
 {

@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include "report.h"
+#include "render/report.h"
 
 static void vm_line(FILE *out, const struct kt_vm *vm)
 {

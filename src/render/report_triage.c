@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "report.h"
+#include "render/report.h"
 
 struct ranked { const struct kt_vm *vm; const struct kt_vcpu *v; const struct kt_finding *f; };
 

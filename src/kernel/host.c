@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Loading a host's state: now, caps, fix status, VMs, hrtimers, in that order. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "kernel/host.h"
+
+void kt_host_damage(struct kt_host *h, enum kt_damage_kind kind, uint64_t addr,
+		    const char *fmt, ...)
+{
+	if (h->ndamage >= KT_MAX_DAMAGE)
+		return;
+	struct kt_damage *d = &h->damage[h->ndamage++];
+	va_list ap;
+	d->kind = kind;
+	d->addr = addr;
+	va_start(ap, fmt);
+	vsnprintf(d->what, sizeof(d->what), fmt, ap);
+	va_end(ap);
+}
+
+enum kt_status kt_host_load(struct kt_session *s, const struct kt_load_opts *o,
+			    struct kt_host *h, struct kt_err *err)
+{
+	memset(h, 0, sizeof(*h));
+	if (o->have_now) {
+		h->now.ns = o->now_ns;
+		h->now.source = "user (-n)";
+	}
+	kt_load_now(s, h);
+	if (o->vms || o->hrtimers) {
+		kt_load_caps(s, h);
+		if (s->fix_known) {
+			h->fix = s->fix;
+			memcpy(h->fix_evidence, s->fix_evidence, sizeof(h->fix_evidence));
+		} else {
+			kt_load_fix_status(s, h);
+			if (s->resolved) {	/* only with the KVM layout complete */
+				s->fix_known = true;
+				s->fix = h->fix;
+				memcpy(s->fix_evidence, h->fix_evidence, sizeof(s->fix_evidence));
+			}
+		}
+	}
+	if (o->vms) {
+		enum kt_status st = kt_load_vms(s, h, err);
+		if (st != KT_OK)
+			return st;
+	}
+	if (o->hrtimers)
+		kt_load_hrtimers(s, h, o->kvm_timers_only);
+	kt_link_vcpu_hrtimers(h);
+	return KT_OK;
+}
+
+void kt_host_free(struct kt_host *h)
+{
+	for (int i = 0; i < h->nvms; i++)
+		free(h->vms[i].vcpus);
+	free(h->vms);
+	for (int c = 0; c < h->ncpus; c++)
+		for (int b = 0; b < h->cpus[c].nbases; b++)
+			free(h->cpus[c].bases[b].timers);
+	free(h->cpus);
+	free(h->owners);
+	memset(h, 0, sizeof(*h));
+}
