@@ -9,6 +9,22 @@
 #include "kvmtimer/model.h"
 #include "kvmtimer/state.h"
 
+/* Differences of dump values (any int64) without signed overflow: the result
+ * saturates at INT64_MIN/INT64_MAX, which still reads as "very far". */
+static inline int64_t kt_sub_sat(int64_t a, int64_t b)
+{
+	int64_t r;
+	return __builtin_sub_overflow(a, b, &r) ? (b < 0 ? INT64_MAX : INT64_MIN) : r;
+}
+
+static inline int64_t kt_add_sat(int64_t a, int64_t b)
+{
+	int64_t r;
+	return __builtin_add_overflow(a, b, &r) ? (b > 0 ? INT64_MAX : INT64_MIN) : r;
+}
+
+static inline int64_t kt_neg_sat(int64_t a) { return kt_sub_sat(0, a); }
+
 /* Thresholds; every one settable (kvmlapic/kvmtriage -T name=value). */
 struct kt_thresholds {
 	/* BEHIND for one-shot / TSC-deadline: how late an armed timer may be. */

@@ -207,6 +207,10 @@ struct kt_host {
 	/* Host-level findings (analyze/: the damage above, VM damage). */
 	struct kt_finding findings[KT_MAX_FINDINGS];
 	int nfindings;
+	/* What is left of the output budget (bytes, estimated per record read;
+	 * see kt_budget_take in src/core/host.c); set by kt_host_load. */
+	int64_t budget_left;
+	bool budget_hit;
 };
 
 void kt_host_free(struct kt_host *h);

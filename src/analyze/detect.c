@@ -174,7 +174,7 @@ static bool timer_lag(const struct kt_host *h, const struct kt_vcpu *v, int64_t 
 	const struct kt_timer *t = &v->timer;
 	if (t->mode == KT_MODE_TSCDEADLINE) {
 		if (hrtimer_live(t)) {
-			*lag = h->now.ns - t->hrtimer.softexpires_ns;
+			*lag = kt_sub_sat(h->now.ns, t->hrtimer.softexpires_ns);
 			return true;
 		}
 		if (v->has_guest_tsc_now && v->tsc.virtual_tsc_khz &&
@@ -185,7 +185,7 @@ static bool timer_lag(const struct kt_host *h, const struct kt_vcpu *v, int64_t 
 		}
 		return false;
 	}
-	*lag = -v->delta_ns;
+	*lag = kt_neg_sat(v->delta_ns);
 	return true;
 }
 
@@ -223,7 +223,7 @@ bool kt_detect_runaway(const struct kt_detect_in *in, const struct kt_thresholds
 	if (t->mode != KT_MODE_PERIODIC || in->host->fix == KT_FIX_FIXED)
 		return false;
 	/* BEHIND decides armed-ness and lateness; pending does not stop the loop. */
-	if (!kt_timer_armed(in->host, v) || -v->delta_ns <= t->period_ns)
+	if (!kt_timer_armed(in->host, v) || kt_neg_sat(v->delta_ns) <= t->period_ns)
 		return false;
 	kt_vcpu_model_input(in->host, v, th, &mi);
 	/* The loop re-arms from the hrtimer's expiry; if it is not sane, from target. */
@@ -260,11 +260,11 @@ bool kt_detect_storming(const struct kt_detect_in *in, const struct kt_threshold
 {
 	const struct kt_vcpu *v = in->vcpu;
 	const struct kt_hrtimer *hr = &v->timer.hrtimer;
-	int64_t lag = in->host->now.ns - hr->softexpires_ns;
+	int64_t lag = kt_sub_sat(in->host->now.ns, hr->softexpires_ns);
 	(void)th;
 
 	if (v->timer.mode != KT_MODE_PERIODIC || !v->timer.period_ns ||
-	    -v->delta_ns <= v->timer.period_ns)
+	    kt_neg_sat(v->delta_ns) <= v->timer.period_ns)
 		return false;
 	const struct kt_cpu_hrtimers *c = cpu_of(in->host, hr->cpu);
 	bool leftmost_in_irq = false;
@@ -282,7 +282,7 @@ bool kt_detect_storming(const struct kt_detect_in *in, const struct kt_threshold
 		   v->delta_ns / -1e9);
 	kt_finding_num(f, "cpu", hr->cpu);
 	kt_finding_addr(f, "hrtimer", hr->addr);
-	kt_finding_num(f, "lag_ns", -v->delta_ns);
+	kt_finding_num(f, "lag_ns", kt_neg_sat(v->delta_ns));
 	kt_finding_num(f, "in_hrtirq", c ? c->in_hrtirq : -1);
 	return true;
 }
@@ -321,11 +321,11 @@ bool kt_detect_backwards(const struct kt_detect_in *in, const struct kt_threshol
 	}
 	/* KVM's TSC-write timestamp is after now: the clock ran backwards. */
 	if (v->tsc.this_tsc_nsec &&
-	    (int64_t)v->tsc.this_tsc_nsec > h->now.ns + th->future_slack_ns) {
+	    (int64_t)v->tsc.this_tsc_nsec > kt_add_sat(h->now.ns, th->future_slack_ns)) {
 		set_reason(f, KT_FLAG_BACKWARDS, KT_SEV_WARNING,
 			   "this_tsc_nsec %llu is %.3f s after now",
 			   (unsigned long long)v->tsc.this_tsc_nsec,
-			   ((int64_t)v->tsc.this_tsc_nsec - h->now.ns) / 1e9);
+			   kt_sub_sat((int64_t)v->tsc.this_tsc_nsec, h->now.ns) / 1e9);
 		kt_finding_unum(f, "this_tsc_nsec", v->tsc.this_tsc_nsec);
 		kt_finding_num(f, "now_ns", h->now.ns);
 		return true;
@@ -367,9 +367,9 @@ bool kt_detect_desync(const struct kt_detect_in *in, const struct kt_thresholds 
 	    t->hv_timer_in_use || !t->hrtimer.queued)
 		return false;
 	/* Both advance by one period per expiry; mid-update they differ by one. */
-	int64_t diff = t->hrtimer.softexpires_ns - t->target_expiration_ns;
-	int64_t adiff = diff < 0 ? -diff : diff;
-	if (adiff <= t->period_ns + th->desync_slack_ns)
+	int64_t diff = kt_sub_sat(t->hrtimer.softexpires_ns, t->target_expiration_ns);
+	int64_t adiff = diff < 0 ? kt_neg_sat(diff) : diff;
+	if (adiff <= kt_add_sat(t->period_ns, th->desync_slack_ns))
 		return false;
 	set_reason(f, KT_FLAG_DESYNC, KT_SEV_WARNING,
 		   "hrtimer expiry and target_expiration differ by %lld ns (period %lld ns)",

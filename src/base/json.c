@@ -2,6 +2,7 @@
 /* Streaming JSON writer: see include/kvmtimer/json.h. */
 #include <inttypes.h>
 #include <math.h>
+#include <string.h>
 #include "kvmtimer/json.h"
 
 void kt_json_init(struct kt_json *j, FILE *fp)
@@ -45,25 +46,53 @@ void kt_json_obj_end(struct kt_json *j) { close_(j, '}'); }
 void kt_json_arr_begin(struct kt_json *j) { open(j, '['); }
 void kt_json_arr_end(struct kt_json *j) { close_(j, ']'); }
 
+void kt_json_quote(const char *s, void (*put)(void *ctx, const char *bytes, size_t n), void *ctx)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)(s ? s : ""), *run = p;
+
+	put(ctx, "\"", 1);
+	for (; *p; p++) {
+		char esc[7];
+		size_t n = 2;
+		esc[0] = '\\';
+		switch (*p) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\r': esc[1] = 'r'; break;
+		default:
+			if (*p >= 0x20 && *p < 0x7f)
+				continue;	/* printable ASCII: part of the run */
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[*p >> 4];
+			esc[5] = hex[*p & 15];
+			n = 6;
+		}
+		if (p > run)
+			put(ctx, (const char *)run, (size_t)(p - run));
+		put(ctx, esc, n);
+		run = p + 1;
+	}
+	if (p > run)
+		put(ctx, (const char *)run, (size_t)(p - run));
+	put(ctx, "\"", 1);
+}
+
+static void put_file(void *ctx, const char *bytes, size_t n)
+{
+	fwrite(bytes, 1, n, ctx);
+}
+
+void kt_json_fquote(FILE *fp, const char *s)
+{
+	kt_json_quote(s, put_file, fp);
+}
+
 static void put_string(FILE *fp, const char *s)
 {
-	fputc('"', fp);
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", fp); break;
-		case '\\': fputs("\\\\", fp); break;
-		case '\n': fputs("\\n", fp); break;
-		case '\t': fputs("\\t", fp); break;
-		case '\r': fputs("\\r", fp); break;
-		default:
-			/* Control bytes and non-ASCII (comm may hold anything) escaped. */
-			if (*p < 0x20 || *p >= 0x7f)
-				fprintf(fp, "\\u%04x", *p);
-			else
-				fputc(*p, fp);
-		}
-	}
-	fputc('"', fp);
+	kt_json_fquote(fp, s);
 }
 
 void kt_json_key(struct kt_json *j, const char *key)
@@ -101,6 +130,14 @@ void kt_json_kuint(struct kt_json *j, const char *k, uint64_t v) { kt_json_key(j
 void kt_json_kbool(struct kt_json *j, const char *k, bool v) { kt_json_key(j, k); kt_json_bool(j, v); }
 void kt_json_kaddr(struct kt_json *j, const char *k, uint64_t a) { kt_json_key(j, k); kt_json_addr(j, a); }
 void kt_json_kdouble(struct kt_json *j, const char *k, double v) { kt_json_key(j, k); kt_json_double(j, v); }
+
+void kt_json_ku64(struct kt_json *j, const char *k, uint64_t v)
+{
+	char twin[96];
+	kt_json_kuint(j, k, v);
+	snprintf(twin, sizeof(twin), "%s_hex", k);
+	kt_json_kaddr(j, twin, v);
+}
 
 void kt_json_end_doc(struct kt_json *j)
 {

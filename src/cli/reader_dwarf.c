@@ -512,8 +512,12 @@ static enum kt_status read_percpu(struct kt_cli_reader *r, struct kt_err *err)
 		nr = (uint32_t)len;
 		note(r, "nr_cpu_ids unreadable: using all %u slots of __per_cpu_offset", nr);
 	}
-	if (len > 0 && nr > (uint32_t)len)
+	/* A damaged nr_cpu_ids is bounded by the array, not fatal; the core
+	 * reports it as CORRUPT (kt_load_hrtimers). */
+	if (len > 0 && (!nr || nr > (uint32_t)len)) {
+		note(r, "nr_cpu_ids = %u is damaged: __per_cpu_offset has %ld slots, all used", nr, len);
 		nr = (uint32_t)len;
+	}
 	if (!nr || nr > 65536)
 		return kt_err_set(err, KT_ECORRUPT, a_nr, "nr_cpu_ids = %u is implausible", nr);
 	r->percpu = calloc(nr, sizeof(*r->percpu));

@@ -24,6 +24,7 @@ enum kt_status kt_host_load(struct kt_session *s, const struct kt_load_opts *o,
 			    struct kt_host *h, struct kt_err *err)
 {
 	memset(h, 0, sizeof(*h));
+	h->budget_left = KT_BUDGET_BYTES;
 	if (o->have_now) {
 		h->now.ns = o->now_ns;
 		h->now.source = "user (-n)";
@@ -52,6 +53,24 @@ enum kt_status kt_host_load(struct kt_session *s, const struct kt_load_opts *o,
 		kt_load_hrtimers(s, h, o->kvm_timers_only);
 	kt_link_vcpu_hrtimers(h);
 	return KT_OK;
+}
+
+bool kt_budget_take(struct kt_host *h, int64_t cost, const char *what)
+{
+	if (!h->budget_hit && h->budget_left >= cost) {
+		h->budget_left -= cost;
+		return true;
+	}
+	if (!h->budget_hit) {
+		h->budget_hit = true;
+		if (h->ndamage == KT_MAX_DAMAGE)	/* this one must be said */
+			h->ndamage--;
+		kt_host_damage(h, KT_DAMAGE_BOUND, 0,
+			       "output budget of %lld MiB spent while reading %s: the rest was not "
+			       "read (damaged lists or trees, or a host far beyond any real one)",
+			       KT_BUDGET_BYTES >> 20, what);
+	}
+	return false;
 }
 
 void kt_host_free(struct kt_host *h)

@@ -39,6 +39,20 @@ void kt_index_owners(struct kt_host *h);
 /* Owner of an hrtimer: the vCPU whose lapic timer it is, or NULL. */
 const struct kt_vcpu *kt_hrtimer_owner(const struct kt_host *h, uint64_t hrtimer,
 				       const struct kt_vm **vm);
+/* One budget for everything a command reads and prints, so that a damaged
+ * or hostile dump cannot make it run or print without end: each record costs
+ * about what it prints (a vCPU ~4 KiB of JSON, a VM 1 KiB, an hrtimer 256 B)
+ * and each tree node visited a little.  64 MiB of output is far beyond any
+ * real host (16,384 vCPUs, or 262,144 hrtimers). */
+#define KT_BUDGET_BYTES (64ll << 20)
+#define KT_COST_VM 1024
+#define KT_COST_VCPU 4096
+#define KT_COST_HRTIMER 256
+#define KT_COST_NODE 16
+/* Take cost from h's budget: false when spent.  The first refusal records
+ * one BOUND damage on the host naming what was being read (`what`). */
+bool kt_budget_take(struct kt_host *h, int64_t cost, const char *what);
+
 /* Record host-level damage (vm_list, hrtimer_bases...). */
 void kt_host_damage(struct kt_host *h, enum kt_damage_kind kind, uint64_t addr,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));

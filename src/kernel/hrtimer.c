@@ -12,7 +12,8 @@
 #include "kernel/host.h"
 
 #define KT_MAX_TIMERS_PER_BASE 65536
-#define KT_MAX_RB_DEPTH 96	/* an rbtree of 2^48 nodes is < 96 deep */
+#define KT_MAX_RB_DEPTH 96
+#define KT_MAX_CPUS 8192	/* x86_64 MAXSMP NR_CPUS */	/* an rbtree of 2^48 nodes is < 96 deep */
 
 static void base_damage(struct kt_clock_base *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -61,6 +62,19 @@ static uint64_t node_to_hrtimer(const struct kt_layout *l, uint64_t node)
 
 struct rbn { uint64_t self, parent, left, right; };
 
+/* struct rb_node is three words; offsets from debuginfo index a 3-word buffer,
+ * so anything else (damaged or foreign debuginfo) must not be used. */
+static bool rb_word_ok(struct kt_field f)
+{
+	return f.off >= 0 && f.off % 8 == 0 && f.off / 8 < 3;
+}
+
+static bool rb_layout_ok(const struct kt_layout *l)
+{
+	return rb_word_ok(l->rb_node____rb_parent_color) && rb_word_ok(l->rb_node__rb_right) &&
+	       rb_word_ok(l->rb_node__rb_left);
+}
+
 static bool read_rbn(struct kt_session *s, uint64_t node, struct rbn *n)
 {
 	const struct kt_layout *l = &s->layout;
@@ -75,8 +89,8 @@ static bool read_rbn(struct kt_session *s, uint64_t node, struct rbn *n)
 }
 
 /* In-order walk of one timerqueue; fills b->timers (expiry order). */
-static void walk_base(struct kt_session *s, struct kt_clock_base *b, uint64_t root,
-		      uint64_t leftmost, bool kvm_only, uint64_t apic_timer_fn)
+static void walk_base(struct kt_session *s, struct kt_host *h, struct kt_clock_base *b,
+		      uint64_t root, uint64_t leftmost, bool kvm_only, uint64_t apic_timer_fn)
 {
 	const struct kt_layout *l = &s->layout;
 	struct rbn stack[KT_MAX_RB_DEPTH];
@@ -85,8 +99,19 @@ static void walk_base(struct kt_session *s, struct kt_clock_base *b, uint64_t ro
 	struct kt_addrset seen = { 0 };
 	int64_t last_expires = INT64_MIN;
 
+	if (!rb_layout_ok(l)) {
+		base_damage(b, "struct rb_node offsets %ld/%ld/%ld from debuginfo are not its 3 words",
+			    l->rb_node____rb_parent_color.off, l->rb_node__rb_right.off,
+			    l->rb_node__rb_left.off);
+		goto out;
+	}
 	for (;;) {
 		while (cur) {
+			if (!kt_budget_take(h, KT_COST_NODE, "hrtimer trees")) {
+				base_damage(b, "walk stopped at node 0x%llx: output budget spent",
+					    (unsigned long long)cur);
+				goto out;
+			}
 			if (sp >= KT_MAX_RB_DEPTH) {
 				base_damage(b, "rbtree deeper than %d at node 0x%llx (cycle?)",
 					    KT_MAX_RB_DEPTH, (unsigned long long)cur);
@@ -136,6 +161,11 @@ static void walk_base(struct kt_session *s, struct kt_clock_base *b, uint64_t ro
 		t.clock_index = b->index;
 		if (!kvm_only || (apic_timer_fn && t.function == apic_timer_fn) ||
 		    strstr(t.function_name, "kvm") || strstr(t.function_name, "pit_timer")) {
+			if (!kt_budget_take(h, KT_COST_HRTIMER, "hrtimers")) {
+				base_damage(b, "hrtimer 0x%llx and the rest not kept: output budget spent",
+					    (unsigned long long)t.addr);
+				goto out;
+			}
 			if (b->ntimers == cap) {
 				int ncap = cap ? cap * 2 : 16;
 				struct kt_hrtimer *nt = realloc(b->timers, (size_t)ncap * sizeof(*nt));
@@ -162,7 +192,8 @@ static bool bit_of(const unsigned char *buf, size_t len, long bit)
 	return (buf[bit / 8] >> (bit % 8)) & 1;
 }
 
-static void load_cpu(struct kt_session *s, struct kt_cpu_hrtimers *c, uint64_t cpu_base,
+static void load_cpu(struct kt_session *s, struct kt_host *h, struct kt_cpu_hrtimers *c,
+		     uint64_t cpu_base,
 		     bool kvm_only, uint64_t apic_timer_fn)
 {
 	const struct kt_layout *l = &s->layout;
@@ -216,7 +247,7 @@ static void load_cpu(struct kt_session *s, struct kt_cpu_hrtimers *c, uint64_t c
 			if (leftmost)
 				leftmost += (uint64_t)l->timerqueue_node__node.off;
 		}
-		walk_base(s, cb, root, leftmost, kvm_only, apic_timer_fn);
+		walk_base(s, h, cb, root, leftmost, kvm_only, apic_timer_fn);
 	}
 	free(b);
 }
@@ -233,8 +264,26 @@ void kt_load_hrtimers(struct kt_session *s, struct kt_host *h, bool kvm_only)
 	}
 	kt_symbol(r, "apic_timer_fn", &apic_timer_fn);
 	int n = r->ops->nr_cpus(r->ctx);
-	if (n <= 0 || n > 8192)
-		n = n <= 0 ? 1 : 8192;
+	if (n <= 0 || n > KT_MAX_CPUS) {
+		kt_host_damage(h, KT_DAMAGE_BOUND, 0, "the reader gives %d CPUs: walking %d", n,
+			       n <= 0 ? 1 : KT_MAX_CPUS);
+		n = n <= 0 ? 1 : KT_MAX_CPUS;
+	}
+	/* Both readers bound the CPUs by __per_cpu_offset[NR_CPUS] (crash: by the
+	 * CPUs present), so a damaged nr_cpu_ids would be clamped silently: say it
+	 * when it is 0 or indexes beyond that array. */
+	uint64_t a_nr, a_off, sym_off;
+	uint32_t nr_ids;
+	char sym[KT_SYM_LEN];
+	if (kt_symbol(r, "nr_cpu_ids", &a_nr) == KT_OK && kt_read_u32(r, a_nr, &nr_ids) == KT_OK &&
+	    kt_symbol(r, "__per_cpu_offset", &a_off) == KT_OK &&
+	    (nr_ids == 0 || nr_ids > (1u << 20) ||
+	     r->ops->symbol_name(r->ctx, a_off + 8ull * (nr_ids - 1), sym, sizeof(sym), &sym_off) != KT_OK ||
+	     strcmp(sym, "__per_cpu_offset"))) {
+		kt_host_damage(h, KT_DAMAGE_INCONSISTENT, a_nr,
+			       "nr_cpu_ids = %u is not a CPU count of this kernel (beyond __per_cpu_offset[]): "
+			       "walked the %d CPUs the reader has", nr_ids, n);
+	}
 	h->cpus = calloc((size_t)n, sizeof(*h->cpus));
 	if (!h->cpus)
 		return;
@@ -244,7 +293,7 @@ void kt_load_hrtimers(struct kt_session *s, struct kt_host *h, bool kvm_only)
 			continue;
 		struct kt_cpu_hrtimers *c = &h->cpus[h->ncpus++];
 		c->cpu = cpu;
-		load_cpu(s, c, bases + off, kvm_only, apic_timer_fn);
+		load_cpu(s, h, c, bases + off, kvm_only, apic_timer_fn);
 		for (int i = 0; i < c->nbases; i++) {
 			struct kt_clock_base *b = &c->bases[i];
 			for (int j = 0; j < b->ntimers; j++)

@@ -187,6 +187,10 @@ static void decode_vcpu(struct kt_session *s, struct kt_vm *vm, struct kt_vcpu *
 	t->virtual_tsc_khz = (uint32_t)kt_get(b, sz, AF(virtual_tsc_khz));
 	t->virtual_tsc_mult = (uint32_t)kt_get(b, sz, AF(virtual_tsc_mult));
 	t->virtual_tsc_shift = (int8_t)kt_gets(b, sz, AF(virtual_tsc_shift));
+	if (t->virtual_tsc_shift < -32 || t->virtual_tsc_shift > 32)
+		note(v->damage, sizeof(v->damage),
+		     "virtual_tsc_shift = %d, beyond what kvm_get_time_scale makes",
+		     t->virtual_tsc_shift);
 	t->last_guest_tsc = kt_get(b, sz, AF(last_guest_tsc));
 	t->last_host_tsc = kt_get(b, sz, AF(last_host_tsc));
 	t->this_tsc_nsec = kt_get(b, sz, AF(this_tsc_nsec));
@@ -262,8 +266,15 @@ static int find_vcpus(struct kt_session *s, struct kt_vm *vm, const unsigned cha
 		uint64_t head = kt_get(kb, ksz, kt_nest(l->kvm__vcpu_array, l->xarray__xa_head));
 		int nodes = 0;
 		xa_collect(s, vm, head, 0, 0, out, &n, max, &nodes);
+		if (n == max)
+			note(vm->damage, sizeof(vm->damage),
+			     "vcpu_array: %d vCPUs or more, the rest not read", max);
 	} else if (kt_has(l->kvm__vcpus)) {
-		/* struct kvm_vcpu *vcpus[KVM_MAX_VCPUS] before v5.17. */
+		/* struct kvm_vcpu *vcpus[KVM_MAX_VCPUS] before v5.17: only the array's
+		 * own slots, never the members after it. */
+		long slots = l->kvm__vcpus.size / 8;
+		if (slots > 0 && slots < max)
+			max = (int)slots;
 		for (int i = 0; i < max; i++) {
 			uint64_t p = kt_get(kb, ksz, (struct kt_field){ l->kvm__vcpus.off + 8 * i, 8 });
 			if (p) {
@@ -275,7 +286,7 @@ static int find_vcpus(struct kt_session *s, struct kt_vm *vm, const unsigned cha
 	return n;
 }
 
-static void load_vm(struct kt_session *s, struct kt_vm *vm)
+static void load_vm(struct kt_session *s, struct kt_host *h, struct kt_vm *vm)
 {
 	const struct kt_layout *l = &s->layout;
 	size_t ksz = (size_t)l->sizeof_kvm;
@@ -315,6 +326,11 @@ static void load_vm(struct kt_session *s, struct kt_vm *vm)
 	size_t vsz = (size_t)l->vcpu_read_len;
 	unsigned char *vb = malloc(vsz);
 	for (int i = 0; vm->vcpus && vb && i < n; i++) {
+		if (!kt_budget_take(h, KT_COST_VCPU, "vCPUs")) {
+			note(vm->damage, sizeof(vm->damage), "%d of %d vCPUs not read (budget)",
+			     n - i, n);
+			break;
+		}
 		struct kt_vcpu *v = &vm->vcpus[vm->nvcpus++];
 		v->addr = slots[i].addr;
 		v->index = (int)slots[i].index;
@@ -354,7 +370,9 @@ enum kt_status kt_load_vms(struct kt_session *s, struct kt_host *h, struct kt_er
 				  "no KVM in this dump: symbol vm_list not found (kvm.ko not loaded?)");
 	/* Walk forward from the head; on a broken link, walk backward from the
 	 * head to recover the VMs behind the damage.  Both directions bounded and
-	 * cycle-safe. */
+	 * cycle-safe, and every step checks the back-link (next->prev == cur), so
+	 * a wild pointer into memory that merely looks like list nodes stops the
+	 * walk instead of inventing VMs. */
 	uint64_t addrs[KT_MAX_VMS];
 	int n = 0;
 	struct kt_addrset seen = { 0 };
@@ -363,25 +381,43 @@ enum kt_status kt_load_vms(struct kt_session *s, struct kt_host *h, struct kt_er
 	for (int dir = 0; dir < 2; dir++) {
 		uint64_t cur = head;
 		long link = dir == 0 ? l->list_head__next.off : l->list_head__prev.off;
+		long back = dir == 0 ? l->list_head__prev.off : l->list_head__next.off;
+		const char *fwd = dir ? "prev" : "next", *bwd = dir ? "next" : "prev";
 		if (dir == 1 && !broken)
 			break;
-		for (int steps = 0; steps < KT_MAX_VMS; steps++) {
-			uint64_t next;
+		for (int steps = 0;; steps++) {
+			uint64_t next, back_ptr;
+			if (steps == KT_MAX_VMS || n == KT_MAX_VMS) {
+				kt_host_damage(h, KT_DAMAGE_BOUND, cur,
+					       "vm_list: more than %d VMs (walking by %s): the rest not read",
+					       KT_MAX_VMS, fwd);
+				break;
+			}
 			if (kt_read_u64(&s->reader, cur + (uint64_t)link, &next) != KT_OK) {
 				kt_host_damage(h, KT_DAMAGE_UNREADABLE, cur + (uint64_t)link,
 					       "vm_list: %s pointer at 0x%llx unreadable",
-					       dir ? "prev" : "next", (unsigned long long)(cur + link));
+					       fwd, (unsigned long long)(cur + link));
 				broken = true;
 				break;
 			}
 			if (next == head)
 				break;
-			uint64_t probe;
-			if (kt_read_u64(&s->reader, next, &probe) != KT_OK) {
+			/* Walking back, a node the forward walk reached ends the walk:
+			 * its damage, if any, was said then. */
+			if (dir == 1 && kt_addrset_has(&seen, next))
+				break;
+			if (kt_read_u64(&s->reader, next + (uint64_t)back, &back_ptr) != KT_OK) {
 				kt_host_damage(h, KT_DAMAGE_WILD, next,
 					       "vm_list: %s of 0x%llx is 0x%llx, unreadable (wild pointer)",
-					       dir ? "prev" : "next", (unsigned long long)cur,
-					       (unsigned long long)next);
+					       fwd, (unsigned long long)cur, (unsigned long long)next);
+				broken = true;
+				break;
+			}
+			if (back_ptr != cur) {
+				kt_host_damage(h, KT_DAMAGE_INCONSISTENT, next,
+					       "vm_list: %s of 0x%llx is 0x%llx, whose %s is 0x%llx (broken link)",
+					       fwd, (unsigned long long)cur, (unsigned long long)next, bwd,
+					       (unsigned long long)back_ptr);
 				broken = true;
 				break;
 			}
@@ -394,8 +430,7 @@ enum kt_status kt_load_vms(struct kt_session *s, struct kt_host *h, struct kt_er
 				}
 				break;
 			}
-			if (n < KT_MAX_VMS)
-				addrs[n++] = next - (uint64_t)off;
+			addrs[n++] = next - (uint64_t)off;
 			cur = next;
 		}
 	}
@@ -405,9 +440,11 @@ enum kt_status kt_load_vms(struct kt_session *s, struct kt_host *h, struct kt_er
 	if (!h->vms)
 		return kt_err_set(err, KT_ENOMEM, 0, "out of memory");
 	for (int i = 0; i < n; i++) {
+		if (!kt_budget_take(h, KT_COST_VM, "VMs"))
+			break;
 		struct kt_vm *vm = &h->vms[h->nvms++];
 		vm->addr = addrs[i];
-		load_vm(s, vm);
+		load_vm(s, h, vm);
 	}
 	return KT_OK;
 }

@@ -22,7 +22,12 @@ uint64_t kt_kvm_read_l1_tsc(const struct kt_tsc_caps *caps, uint64_t l1_tsc_offs
 
 uint64_t kt_pvclock_scale_delta(uint64_t delta, uint32_t mul_frac, int shift)
 {
-	/* x86-64 pvclock_scale_delta: shift as u64, then "mulq; shrd $32". */
+	/* x86-64 pvclock_scale_delta: shift as u64, then "mulq; shrd $32".
+	 * KVM's shifts are small (kvm_get_time_scale: about -32..32); one of 64
+	 * or more comes only from a damaged dump and shifts every bit out (the
+	 * CPU would mask the count: no answer is right, 0 is at least defined). */
+	if (shift <= -64 || shift >= 64)
+		return 0;
 	if (shift < 0)
 		delta >>= -shift;
 	else

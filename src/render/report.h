@@ -19,6 +19,14 @@ void kt_flags_str(const struct kt_vcpu *v, char *buf, size_t len);
 bool kt_vcpu_alarming(const struct kt_vcpu *v);
 int kt_host_alarms(const struct kt_host *h);
 
+/* s made safe for a terminal table: every byte outside printable ASCII
+ * (ESC, CR, newline, DEL, 0x80-0xff) and the backslash itself written as
+ * \xNN / \\, as git and systemd quote names.  Dump strings (comm, clocksource,
+ * symbol names, reasons quoting them) go through this in every table; JSON
+ * has its own escaping.  Returns one of 8 rotating static buffers: at most 8
+ * uses per printf.  Longer input is cut (with "...").  */
+const char *kt_tab(const char *s);
+
 /* Common JSON head: schema, command, now, fix status, host caps. */
 /* "version": {"kvmtimer": VERSION, "git": describe}: in every document. */
 void kt_json_version(struct kt_json *j);

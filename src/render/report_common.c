@@ -5,6 +5,31 @@
 #include "kvmtimer/version.h"
 #include "render/report.h"
 
+const char *kt_tab(const char *s)
+{
+	static char bufs[8][1024];
+	static unsigned next;
+	char *b = bufs[next++ % 8];
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		if (n + 8 >= sizeof(bufs[0])) {
+			memcpy(b + n, "...", 4);
+			return b;
+		}
+		if (*p == '\\') {
+			b[n++] = '\\';
+			b[n++] = '\\';
+		} else if (*p < 0x20 || *p >= 0x7f) {
+			n += (size_t)snprintf(b + n, 5, "\\x%02x", *p);
+		} else {
+			b[n++] = (char)*p;
+		}
+	}
+	b[n] = 0;
+	return b;
+}
+
 const char *kt_mp_state_name(uint32_t s)
 {
 	static const char *const n[] = { "RUNNABLE", "UNINITIALIZED", "INIT_RECEIVED", "HALTED",
@@ -97,7 +122,7 @@ void kt_json_head(struct kt_json *j, const char *command, const struct kt_host *
 	kt_json_kint(j, "crashtime_s", h->now.crashtime_s);
 	kt_json_kstr(j, "clocksource", h->now.clocksource);
 	if (h->now.has_host_tsc)
-		kt_json_kuint(j, "host_tsc", h->now.host_tsc);
+		kt_json_ku64(j, "host_tsc", h->now.host_tsc);
 	kt_json_obj_end(j);
 	kt_json_kstr(j, "fix_status", kt_fix_name(h->fix));
 	kt_json_kstr(j, "fix_evidence", h->fix_evidence);
@@ -105,7 +130,7 @@ void kt_json_head(struct kt_json *j, const char *command, const struct kt_host *
 	kt_json_obj_begin(j);
 	kt_json_kstr(j, "vendor", h->is_vmx ? "vmx" : "svm");
 	kt_json_kuint(j, "tsc_scaling_ratio_frac_bits", h->caps.frac_bits);
-	kt_json_kuint(j, "default_tsc_scaling_ratio", h->caps.default_ratio);
+	kt_json_ku64(j, "default_tsc_scaling_ratio", h->caps.default_ratio);
 	kt_json_kuint(j, "min_timer_period_us", h->min_timer_period_us);
 	if (h->is_vmx)
 		kt_json_kuint(j, "cpu_preemption_timer_multi", h->preemption_timer_multi);
@@ -124,7 +149,7 @@ void kt_json_findings(struct kt_json *j, const struct kt_finding *f, int n)
 			if (f[i].num[k].is_addr)
 				kt_json_kaddr(j, f[i].num[k].name, (uint64_t)f[i].num[k].value);
 			else if (f[i].num[k].is_unsigned)
-				kt_json_kuint(j, f[i].num[k].name, (uint64_t)f[i].num[k].value);
+				kt_json_ku64(j, f[i].num[k].name, (uint64_t)f[i].num[k].value);
 			else
 				kt_json_kint(j, f[i].num[k].name, f[i].num[k].value);
 		}
@@ -185,13 +210,16 @@ void kt_json_vcpu(struct kt_json *j, const struct kt_host *h, const struct kt_vc
 		kt_json_kint(j, "period_ns", t->period_ns);
 		kt_json_kint(j, "target_expiration_ns", t->target_expiration_ns);
 		kt_json_kint(j, "delta_ns", v->delta_ns);
-		kt_json_kuint(j, "tscdeadline", t->tscdeadline);
-		kt_json_key(j, "tscdeadline_recomputed");
-		if (v->has_tscdeadline_recomputed)
-			kt_json_uint(j, v->tscdeadline_recomputed);
-		else
+		kt_json_ku64(j, "tscdeadline", t->tscdeadline);
+		if (v->has_tscdeadline_recomputed) {
+			kt_json_ku64(j, "tscdeadline_recomputed", v->tscdeadline_recomputed);
+		} else {
+			kt_json_key(j, "tscdeadline_recomputed");
 			kt_json_null(j);
-		kt_json_kuint(j, "expired_tscdeadline", t->expired_tscdeadline);
+			kt_json_key(j, "tscdeadline_recomputed_hex");
+			kt_json_null(j);
+		}
+		kt_json_ku64(j, "expired_tscdeadline", t->expired_tscdeadline);
 		if (t->has_timer_advance_ns)
 			kt_json_kuint(j, "timer_advance_ns", t->timer_advance_ns);
 		if (t->has_advance_expire_delta)
@@ -207,19 +235,19 @@ void kt_json_vcpu(struct kt_json *j, const struct kt_host *h, const struct kt_vc
 	}
 	kt_json_key(j, "tsc");
 	kt_json_obj_begin(j);
-	kt_json_kuint(j, "l1_tsc_offset", v->tsc.l1_tsc_offset);
-	kt_json_kuint(j, "tsc_offset", v->tsc.tsc_offset);
+	kt_json_ku64(j, "l1_tsc_offset", v->tsc.l1_tsc_offset);
+	kt_json_ku64(j, "tsc_offset", v->tsc.tsc_offset);
 	if (v->tsc.has_l1_tsc_scaling_ratio)
-		kt_json_kuint(j, "l1_tsc_scaling_ratio", v->tsc.l1_tsc_scaling_ratio);
-	kt_json_kuint(j, "tsc_scaling_ratio", v->tsc.tsc_scaling_ratio);
+		kt_json_ku64(j, "l1_tsc_scaling_ratio", v->tsc.l1_tsc_scaling_ratio);
+	kt_json_ku64(j, "tsc_scaling_ratio", v->tsc.tsc_scaling_ratio);
 	kt_json_kuint(j, "virtual_tsc_khz", v->tsc.virtual_tsc_khz);
 	kt_json_kuint(j, "virtual_tsc_mult", v->tsc.virtual_tsc_mult);
 	kt_json_kint(j, "virtual_tsc_shift", v->tsc.virtual_tsc_shift);
-	kt_json_kuint(j, "last_guest_tsc", v->tsc.last_guest_tsc);
-	kt_json_kuint(j, "last_host_tsc", v->tsc.last_host_tsc);
+	kt_json_ku64(j, "last_guest_tsc", v->tsc.last_guest_tsc);
+	kt_json_ku64(j, "last_host_tsc", v->tsc.last_host_tsc);
 	kt_json_kuint(j, "this_tsc_nsec", v->tsc.this_tsc_nsec);
 	if (v->has_guest_tsc_now)
-		kt_json_kuint(j, "guest_tsc_now", v->guest_tsc_now);
+		kt_json_ku64(j, "guest_tsc_now", v->guest_tsc_now);
 	kt_json_obj_end(j);
 	kt_json_key(j, "flags");
 	kt_json_arr_begin(j);
@@ -262,6 +290,6 @@ void kt_print_head(FILE *out, const struct kt_host *h)
 	if (h->now.source && !strcmp(h->now.source, "timekeeper") && h->now.timekeeper_where)
 		fprintf(out, " %s", h->now.timekeeper_where);
 	if (h->now.clocksource[0])
-		fprintf(out, ", clocksource %s", h->now.clocksource);
+		fprintf(out, ", clocksource %s", kt_tab(h->now.clocksource));
 	fprintf(out, ")  FIX: %s\n", kt_fix_name(h->fix));
 }

@@ -38,7 +38,7 @@ void kt_print_hrtimers(FILE *out, const struct kt_host *h, const int *cpus, int 
 		if (cb->has_counters)
 			fprintf(out, "  nr_events %u  nr_retries %u  nr_hangs %u  max_hang_time %u ns  expires_next %" PRId64 " (now %+" PRId64 ")",
 				cb->nr_events, cb->nr_retries, cb->nr_hangs, cb->max_hang_time_ns,
-				cb->expires_next_ns, cb->expires_next_ns - h->now.ns);
+				cb->expires_next_ns, kt_sub_sat(cb->expires_next_ns, h->now.ns));
 		if (cb->has_bits)
 			fprintf(out, "  in_hrtirq %d  hang_detected %d  hres_active %d", cb->in_hrtirq,
 				cb->hang_detected, cb->hres_active);
@@ -50,18 +50,18 @@ void kt_print_hrtimers(FILE *out, const struct kt_host *h, const int *cpus, int 
 			fprintf(out, "  CLOCK %d  hrtimer_clock_base %" PRIx64 "  timers %d\n", b,
 				base->addr, base->ntimers);
 			if (base->damage[0])
-				fprintf(out, "    CORRUPT: %s\n", base->damage);
+				fprintf(out, "    CORRUPT: %s\n", kt_tab(base->damage));
 			char own[96];
 			if (base->running) {
 				const struct kt_vm *vm;
 				const struct kt_vcpu *v = kt_hrtimer_owner(h, base->running, &vm);
 				owner_str(h, &(struct kt_hrtimer){ .addr = base->running }, own, sizeof(own));
 				fprintf(out, "    RUNNING %" PRIx64 " %s%s", base->running,
-					v ? v->timer.hrtimer.function_name : "", own[0] ? "  " : "");
+					kt_tab(v ? v->timer.hrtimer.function_name : ""), own[0] ? "  " : "");
 				if (v)
 					fprintf(out, "%s, expires %" PRId64 " (now %+" PRId64 " ns)", own,
 						v->timer.hrtimer.expires_ns,
-						v->timer.hrtimer.expires_ns - h->now.ns);
+						kt_sub_sat(v->timer.hrtimer.expires_ns, h->now.ns));
 				fputc('\n', out);
 			}
 			if (base->ntimers)
@@ -71,13 +71,13 @@ void kt_print_hrtimers(FILE *out, const struct kt_host *h, const int *cpus, int 
 				const struct kt_hrtimer *t = &base->timers[i];
 				owner_str(h, t, own, sizeof(own));
 				fprintf(out, "    %20" PRId64 " %20" PRId64 " %+16" PRId64 "  %016" PRIx64 " %s  %s\n",
-					t->expires_ns, t->softexpires_ns, h->now.ns - t->expires_ns, t->addr,
-					t->function_name[0] ? t->function_name : "?", own);
+					t->expires_ns, t->softexpires_ns, kt_sub_sat(h->now.ns, t->expires_ns), t->addr,
+					kt_tab(t->function_name[0] ? t->function_name : "?"), own);
 			}
 		}
 	}
 	for (int i = 0; i < h->nfindings; i++)
-		fprintf(out, "%s: %s\n", kt_flag_name(h->findings[i].flag), h->findings[i].reason);
+		fprintf(out, "%s: %s\n", kt_flag_name(h->findings[i].flag), kt_tab(h->findings[i].reason));
 }
 
 void kt_json_hrtimers(struct kt_json *j, const struct kt_host *h, const int *cpus, int ncpus)
@@ -134,7 +134,7 @@ void kt_json_hrtimers(struct kt_json *j, const struct kt_host *h, const int *cpu
 				kt_json_kaddr(j, "addr", t->addr);
 				kt_json_kint(j, "expires_ns", t->expires_ns);
 				kt_json_kint(j, "softexpires_ns", t->softexpires_ns);
-				kt_json_kint(j, "lag_ns", h->now.ns - t->expires_ns);
+				kt_json_kint(j, "lag_ns", kt_sub_sat(h->now.ns, t->expires_ns));
 				kt_json_kstr(j, "function", t->function_name);
 				const struct kt_vm *vm;
 				const struct kt_vcpu *v = kt_hrtimer_owner(h, t->addr, &vm);

@@ -8,8 +8,8 @@
 static void vm_line(FILE *out, const struct kt_vm *vm)
 {
 	fprintf(out, "\nVM %" PRIx64 "  PID %d (%s)  vCPUs %d/%d%s%s\n", vm->addr,
-		vm->userspace_pid, vm->comm[0] ? vm->comm : "?", vm->nvcpus, vm->online_vcpus,
-		vm->damage[0] ? "  CORRUPT: " : "", vm->damage);
+		vm->userspace_pid, kt_tab(vm->comm[0] ? vm->comm : "?"), vm->nvcpus, vm->online_vcpus,
+		vm->damage[0] ? "  CORRUPT: " : "", kt_tab(vm->damage));
 }
 
 void kt_print_lapic_table(FILE *out, const struct kt_host *h, const struct kt_vm *only_vm)
@@ -18,7 +18,7 @@ void kt_print_lapic_table(FILE *out, const struct kt_host *h, const struct kt_vm
 	if (!h->nvms)
 		fprintf(out, "\nno VMs on vm_list\n");
 	for (int i = 0; i < h->nfindings; i++)
-		fprintf(out, "%s: %s\n", kt_flag_name(h->findings[i].flag), h->findings[i].reason);
+		fprintf(out, "%s: %s\n", kt_flag_name(h->findings[i].flag), kt_tab(h->findings[i].reason));
 	for (int i = 0; i < h->nvms; i++) {
 		const struct kt_vm *vm = &h->vms[i];
 		if (only_vm && only_vm != vm)
@@ -37,8 +37,8 @@ void kt_print_lapic_table(FILE *out, const struct kt_host *h, const struct kt_vm
 			kt_flags_str(v, flags, sizeof(flags));
 			if (!v->has_lapic) {
 				fprintf(out, "  %4d %016" PRIx64 " %7d %-15s %3d %-8s %-11s  %s  %s\n",
-					v->vcpu_id, v->addr, v->tid, v->comm, v->cpu,
-					kt_mp_state_name(v->mp_state), "-", flags, v->damage);
+					v->vcpu_id, v->addr, v->tid, kt_tab(v->comm), v->cpu,
+					kt_mp_state_name(v->mp_state), "-", flags, kt_tab(v->damage));
 				continue;
 			}
 			if (v->has_tscdeadline_recomputed)
@@ -53,14 +53,14 @@ void kt_print_lapic_table(FILE *out, const struct kt_host *h, const struct kt_vm
 				snprintf(delta, sizeof(delta), "-");
 			fprintf(out, "  %4d %016" PRIx64 " %7d %-15s %3d %-8s %-11s %-4s %3x %-3s %12" PRId64
 				" %20" PRId64 " %16s %20" PRIu64 " %20s %2s %4d %-8s %4d %20" PRId64 "  %s\n",
-				v->vcpu_id, v->addr, v->tid, v->comm[0] ? v->comm : "-", v->cpu,
+				v->vcpu_id, v->addr, v->tid, kt_tab(v->comm[0] ? v->comm : "-"), v->cpu,
 				kt_mp_state_name(v->mp_state), kt_timer_mode_name(t->mode),
 				t->masked ? "yes" : "-", t->vector, v->x2apic ? "yes" : "-", t->period_ns,
 				t->target_expiration_ns, delta, t->tscdeadline, rec,
 				t->hv_timer_in_use ? "hv" : "sw", t->pending, kt_hrtimer_where(&t->hrtimer),
 				t->hrtimer.cpu, t->hrtimer.expires_ns, flags);
 			if (v->damage[0])
-				fprintf(out, "       CORRUPT: %s\n", v->damage);
+				fprintf(out, "       CORRUPT: %s\n", kt_tab(v->damage));
 		}
 	}
 }
@@ -83,15 +83,15 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 	const struct kt_vcpu_tsc *c = &v->tsc;
 
 	kt_print_head(out, h);
-	fprintf(out, "FIX EVIDENCE: %s\n", h->fix_evidence);
+	fprintf(out, "FIX EVIDENCE: %s\n", kt_tab(h->fix_evidence));
 	fprintf(out, "\nVM   struct kvm 0x%" PRIx64 "  pid %d (%s)  online_vcpus %d%s%s\n", vm->addr,
-		vm->userspace_pid, vm->comm, vm->online_vcpus, vm->damage[0] ? "  CORRUPT: " : "",
-		vm->damage);
+		vm->userspace_pid, kt_tab(vm->comm), vm->online_vcpus, vm->damage[0] ? "  CORRUPT: " : "",
+		kt_tab(vm->damage));
 	fprintf(out, "VCPU struct kvm_vcpu 0x%" PRIx64 "  id %d  tid %d (%s)  cpu %d  mode %s  mp_state %s\n",
-		v->addr, v->vcpu_id, v->tid, v->comm, v->cpu, kt_vcpu_mode_name(v->mode),
+		v->addr, v->vcpu_id, v->tid, kt_tab(v->comm), v->cpu, kt_vcpu_mode_name(v->mode),
 		kt_mp_state_name(v->mp_state));
 	if (v->damage[0])
-		fprintf(out, "CORRUPT: %s\n", v->damage);
+		fprintf(out, "CORRUPT: %s\n", kt_tab(v->damage));
 	if (!v->has_lapic)
 		return;
 	fprintf(out, "\nLAPIC struct kvm_lapic 0x%" PRIx64 "  apic_base 0x%" PRIx64 " (%s)  SPIV 0x%x (%s)\n",
@@ -119,8 +119,8 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 	if (t->hrtimer.cpu >= 0)
 		fprintf(out, " on CPU %d clock base %d", t->hrtimer.cpu, t->hrtimer.clock_index);
 	fprintf(out, ", expires %" PRId64 " (now %+" PRId64 " ns), function %s\n",
-		t->hrtimer.expires_ns, t->hrtimer.expires_ns - h->now.ns,
-		t->hrtimer.function_name[0] ? t->hrtimer.function_name : "?");
+		t->hrtimer.expires_ns, kt_sub_sat(t->hrtimer.expires_ns, h->now.ns),
+		kt_tab(t->hrtimer.function_name[0] ? t->hrtimer.function_name : "?"));
 	fprintf(out, "\nTSC  l1_tsc_offset 0x%016" PRIx64 "  ratio %" PRIu64 " (default %" PRIu64 ", %u frac bits)\n",
 		c->l1_tsc_offset, c->has_l1_tsc_scaling_ratio ? c->l1_tsc_scaling_ratio : c->tsc_scaling_ratio,
 		h->caps.default_ratio, h->caps.frac_bits);
@@ -131,7 +131,7 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 			h->now.host_tsc, v->guest_tsc_now);
 	else
 		fprintf(out, "     host TSC at now unknown (clocksource %s): no TSC recomputation\n",
-			h->now.clocksource[0] ? h->now.clocksource : "?");
+			kt_tab(h->now.clocksource[0] ? h->now.clocksource : "?"));
 
 	if (t->mode == KT_MODE_PERIODIC && t->period_ns > 0) {
 		struct kt_model_input mi;
@@ -181,7 +181,7 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 	for (int i = 0; i < v->nfindings; i++) {
 		const struct kt_finding *f = &v->findings[i];
 		fprintf(out, "  %-9s [%s] %s\n", kt_flag_name(f->flag), kt_severity_name(f->severity),
-			f->reason);
+			kt_tab(f->reason));
 		for (int k = 0; k < KT_FINDING_NUMS && f->num[k].name; k++)
 			if (f->num[k].is_addr)
 				fprintf(out, "            %s = 0x%" PRIx64 "\n", f->num[k].name,
@@ -194,5 +194,5 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 					f->num[k].value);
 	}
 	if (v->damage[0])
-		fprintf(out, "  CORRUPT   %s\n", v->damage);
+		fprintf(out, "  CORRUPT   %s\n", kt_tab(v->damage));
 }

@@ -108,7 +108,7 @@ static void verdict(const struct kt_host *h, const struct ranked *r, int n, char
 			 "target_expiration is %.1f s behind now with a %" PRId64 " ns period, "
 			 "%.3g iterations left (~%.0f s with IRQs off at %" PRId64 " ns each): a hard lockup. "
 			 "The kernel %s the upstream fix (18ab3fc8e880 + 9633f180ce99, CVE-2025-71104).",
-			 -v->delta_ns / 1e9, v->timer.period_ns, (double)iters, secs,
+			 kt_neg_sat(v->delta_ns) / 1e9, v->timer.period_ns, (double)iters, secs,
 			 ra ? num(ra, "iteration_cost_ns") : 0,
 			 h->fix == KT_FIX_VULNERABLE ? "lacks" : h->fix == KT_FIX_FIXED ? "has" : "may lack");
 		return;
@@ -150,16 +150,17 @@ void kt_print_triage(FILE *out, const struct kt_host *h, const struct kt_thresho
 		fprintf(out, " (%s, last update)", h->now.timekeeper_where);
 	fprintf(out, "\n         sources: timekeeper %" PRId64 ", jiffies %" PRId64 " (%+.3f s)",
 		h->now.timekeeper_ns, h->now.jiffies_ns,
-		h->now.jiffies_ns ? (h->now.jiffies_ns - h->now.ns) / 1e9 : 0.0);
+		h->now.jiffies_ns ? kt_sub_sat(h->now.jiffies_ns, h->now.ns) / 1e9 : 0.0);
 	if (h->now.crashtime_s)
 		fprintf(out, ", CRASHTIME %" PRId64, h->now.crashtime_s);
 	if (h->now.has_host_tsc)
 		fprintf(out, ", host TSC %" PRIu64, h->now.host_tsc);
 	if (h->now.jiffies_ns && h->now.timekeeper_ns &&
-	    llabs(h->now.jiffies_ns - h->now.timekeeper_ns) > 10000000000LL)
+	    (kt_sub_sat(h->now.jiffies_ns, h->now.timekeeper_ns) > 10000000000LL ||
+	     kt_sub_sat(h->now.timekeeper_ns, h->now.jiffies_ns) > 10000000000LL))
 		fprintf(out, "\n         timekeeper and jiffies disagree by %.1f s: the monotonic clock jumped (or jiffies stalled)",
-			(h->now.timekeeper_ns - h->now.jiffies_ns) / 1e9);
-	fprintf(out, "\nFIX      %s: %s\n", kt_fix_name(h->fix), h->fix_evidence);
+			kt_sub_sat(h->now.timekeeper_ns, h->now.jiffies_ns) / 1e9);
+	fprintf(out, "\nFIX      %s: %s\n", kt_fix_name(h->fix), kt_tab(h->fix_evidence));
 	fprintf(out, "HOST     %s, %d VM(s), %d vCPU(s), %d LAPIC hrtimers queued or running, min_timer_period_us %" PRIu64 "\n",
 		h->is_vmx ? "Intel VMX" : "AMD SVM", h->nvms, vcpus, kvm_timers, h->min_timer_period_us);
 	for (int c = 0; c < h->ncpus; c++) {
@@ -186,20 +187,20 @@ void kt_print_triage(FILE *out, const struct kt_host *h, const struct kt_thresho
 		if (r[i].v && r[i].v->vcpu_id < 0)	/* struct kvm_vcpu unreadable */
 			fprintf(out, "  %2d. %-9s %-8s VM pid %d vCPU at index %d (id unknown): %s\n",
 				i + 1, kt_flag_name(r[i].f->flag), kt_severity_name(r[i].f->severity),
-				r[i].vm->userspace_pid, r[i].v->index, r[i].f->reason);
+				r[i].vm->userspace_pid, r[i].v->index, kt_tab(r[i].f->reason));
 		else if (r[i].v)
 			fprintf(out, "  %2d. %-9s %-8s VM pid %d vCPU %d (tid %d, cpu %d): %s\n", i + 1,
 				kt_flag_name(r[i].f->flag), kt_severity_name(r[i].f->severity),
 				r[i].vm->userspace_pid, r[i].v->vcpu_id, r[i].v->tid,
-				r[i].v->timer.hrtimer.cpu, r[i].f->reason);
+				r[i].v->timer.hrtimer.cpu, kt_tab(r[i].f->reason));
 		else
 			fprintf(out, "  %2d. %-9s %-8s %s\n", i + 1, kt_flag_name(r[i].f->flag),
-				kt_severity_name(r[i].f->severity), r[i].f->reason);
+				kt_severity_name(r[i].f->severity), kt_tab(r[i].f->reason));
 	}
 	if (!n)
 		fprintf(out, "  none\n");
 	verdict(h, r, n, vbuf, sizeof(vbuf));
-	fprintf(out, "\nVERDICT  %s\n", vbuf);
+	fprintf(out, "\nVERDICT  %s\n", kt_tab(vbuf));
 	(void)th;
 	free(r);
 }

@@ -89,6 +89,8 @@ static const struct fx_member members[] = {
 #define CPU45_OFF	0x2c000000ULL
 #define TICK0		0xff440db1af39d600ULL	/* tick timers in CPU 45's tree */
 #define TICK1		0xff440db1af39d7e0ULL
+#define PERCPU_OFFSET	0xffffffff82600000ULL
+#define PHANTOM		0xff440e0000000000ULL	/* room for damaged lists */
 #define VM_PID		4242
 #define VCPU_TID	4250
 
@@ -98,7 +100,9 @@ static struct fx_sym syms[] = {
 	{ "shadow_timekeeper", SHADOW_TK, 0x100 }, { "cpu_preemption_timer_multi", GLOBALS, 4 },
 	{ "kvm_default_tsc_scaling_ratio", GLOBALS + 8, 8 },
 	{ "kvm_tsc_scaling_ratio_frac_bits", GLOBALS + 16, 1 },
-	{ "min_timer_period_us", GLOBALS + 20, 4 }, { NULL, 0, 0 },
+	{ "min_timer_period_us", GLOBALS + 20, 4 },
+	{ "nr_cpu_ids", GLOBALS + 24, 4 }, { "__per_cpu_offset", PERCPU_OFFSET, 64 * 8 },
+	{ NULL, 0, 0 },
 };
 
 static struct fixture fx;
@@ -125,6 +129,8 @@ static void build(const unsigned char *code, size_t code_len)
 	fx_map(&fx, APIC_TIMER_FN, 0x40);
 	fx_put(&fx, APIC_TIMER_FN, code, code_len);
 	fx_map(&fx, GLOBALS, 0x20);
+	fx_u32(&fx, GLOBALS + 24, 46);	/* nr_cpu_ids */
+	fx_map(&fx, PERCPU_OFFSET, 64 * 8);
 	fx_u32(&fx, GLOBALS, 5);
 	fx_u64(&fx, GLOBALS + 8, SEED_RATIO);
 	fx_u8(&fx, GLOBALS + 16, 48);
@@ -277,6 +283,13 @@ static char *run(const char *const *argv, int argc, int *status)
 	FILE *out = open_memstream(&buf, &len);
 	*status = kt_cmd_run(s, argc, (char **)argv, out, out);
 	fclose(out);
+	if (getenv("FX_DUMP")) {	/* FX_DUMP=file: the last output, for debugging */
+		FILE *d = fopen(getenv("FX_DUMP"), "w");
+		if (d) {
+			fputs(buf, d);
+			fclose(d);
+		}
+	}
 	kt_session_free(s);
 	return buf;
 }
@@ -480,6 +493,215 @@ static void test_dump_without_kvm(void **state)
 	free(o);
 }
 
+
+/* ---- hostile and damaged input (issue #13), FIXTURE: damage no dump made
+ * here carries, planted at exact places. ---- */
+
+static char *run_json(const char *cmd, int *st)
+{
+	const char *argv[] = { cmd, "-j" };
+	return run(argv, 2, st);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/* A struct kvm far bigger than any region: each phantom VM is unreadable, so
+ * only the list walk itself is exercised. */
+static const struct fx_type big_kvm_types[] = {
+	{ "kvm", 0x100000 }, { "kvm_vcpu", 0x1000 }, { "kvm_lapic", 0x100 },
+	{ "hrtimer", 0x50 }, { "hrtimer_cpu_base", 0x200 }, { "hrtimer_clock_base", 0x40 },
+	{ "timekeeper", 0x100 }, { "upid", 0x10 }, { NULL, 0 },
+};
+
+/* A chain of 5,000 well-linked list nodes that never returns to the head:
+ * the 4,096-VM cap is reached and said, not a silent 4,096 VMs. */
+static void test_vm_list_cap_is_reported(void **state)
+{
+	(void)state;
+	int st;
+	build(prefix_code, sizeof(prefix_code));
+	fx.types = big_kvm_types;
+	enum { N = 5000 };
+	fx_map(&fx, PHANTOM, N * 16);
+	fx_u64(&fx, VM_LIST, PHANTOM);
+	for (uint64_t i = 0; i < N; i++) {
+		fx_u64(&fx, PHANTOM + 16 * i, i + 1 < N ? PHANTOM + 16 * (i + 1) : PHANTOM);
+		fx_u64(&fx, PHANTOM + 16 * i + 8, i ? PHANTOM + 16 * (i - 1) : VM_LIST);
+	}
+	char *o = run_json("kvmtriage", &st);
+	assert_non_null(strstr(o, "vm_list: more than 4096 VMs (walking by next): the rest not read"));
+	assert_int_equal(count(o, "{\"kvm\":\"0x"), 4096);	/* then the cap */
+	free(o);
+}
+
+/* vm_list.next points at memory that looks like a list but whose prev does not
+ * point back: one CORRUPT finding, no phantom VM; the real VM is found walking
+ * back from the head. */
+static void test_vm_list_back_link_checked(void **state)
+{
+	(void)state;
+	int st;
+	build(prefix_code, sizeof(prefix_code));
+	fx_map(&fx, PHANTOM, 64);
+	fx_u64(&fx, VM_LIST, PHANTOM);
+	fx_u64(&fx, PHANTOM, PHANTOM + 32);	/* a forward chain of two nodes... */
+	fx_u64(&fx, PHANTOM + 32, VM_LIST);	/* ...back to the head */
+	fx_u64(&fx, PHANTOM + 8, 0x1234);	/* ...whose prev is not the head */
+	char *o = run_json("kvmlapic", &st);
+	assert_non_null(strstr(o, "vm_list: next of 0xffffffffc0e00000 is 0xff440e0000000000, "
+				  "whose prev is 0x1234 (broken link)"));
+	assert_null(strstr(o, "0xff440dffffffff00"));	/* PHANTOM - vm_list offset: no such VM */
+	assert_int_equal(count(o, "\"pid\":4242"), 1);	/* the real VM, once */
+	free(o);
+}
+
+/* 40 VMs of 1,024 vCPUs each (40,960) pass the output budget (16,384 vCPUs):
+ * one clear CORRUPT finding, output bounded. */
+static void test_global_budget(void **state)
+{
+	(void)state;
+	int st;
+	build(prefix_code, sizeof(prefix_code));
+	enum { NVM = 40, KSZ = 0x2400 };
+	fx_map(&fx, PHANTOM, (size_t)NVM * KSZ);
+	fx_u64(&fx, VM_LIST, PHANTOM + 0x100);
+	fx_u64(&fx, VM_LIST + 8, PHANTOM + (NVM - 1) * KSZ + 0x100);
+	for (uint64_t i = 0; i < NVM; i++) {
+		uint64_t k = PHANTOM + i * KSZ;
+		fx_u64(&fx, k + 0x100, i + 1 < NVM ? k + KSZ + 0x100 : VM_LIST);
+		fx_u64(&fx, k + 0x108, i ? k - KSZ + 0x100 : VM_LIST);
+		fx_u32(&fx, k + 0x190, 1024);
+		for (int c = 0; c < 1024; c++)
+			fx_u64(&fx, k + 0x200 + 8 * (uint64_t)c, VCPU1);
+	}
+	char *o = run_json("kvmtriage", &st);
+	assert_non_null(strstr(o, "output budget of 64 MiB spent while reading vCPUs: the rest was not read"));
+	/* Each VM costs 1 KiB and each vCPU 4 KiB of the 64 MiB: 15 VMs of 1,024
+	 * vCPUs, and 1,020 of the 16th. */
+	assert_int_equal(count(o, "\"vcpu\":\"0xff440d5bfbdc0000\""), 15 * 1024 + 1020);
+	assert_non_null(strstr(o, "4 of 1024 vCPUs not read (budget)"));
+	free(o);
+}
+
+/* comm (and the VM leader's comm) with ESC, CR and newline: tables show
+ * them escaped, JSON as \u00XX; no raw control byte reaches the terminal. */
+static void test_table_escapes_dump_strings(void **state)
+{
+	(void)state;
+	int st;
+	build(prefix_code, sizeof(prefix_code));
+	fx_put(&fx, TASK0 + 0x600, "CPU\x1b[1A\r\n0\xff", 11);
+	fx_put(&fx, TASK0 + 0x100 + 0x600, "qemu\x1b]0;x\x07", 11);
+	const char *argv[] = { "kvmlapic", "-a" };
+	char *o = run(argv, 2, &st);
+	assert_non_null(strstr(o, "CPU\\x1b[1A\\x0d\\x0a0\\xff"));
+	assert_non_null(strstr(o, "(qemu\\x1b]0;x\\x07)"));
+	for (const char *p = o; *p; p++)
+		assert_true(*p == '\n' || (*p >= 0x20 && *p < 0x7f));
+	free(o);
+	const char *detail[] = { "kvmlapic", "4250" };
+	o = run(detail, 2, &st);
+	assert_non_null(strstr(o, "tid 4250 (CPU\\x1b[1A\\x0d\\x0a0\\xff)"));
+	for (const char *p = o; *p; p++)
+		assert_true(*p == '\n' || (*p >= 0x20 && *p < 0x7f));
+	free(o);
+	const char *tri[] = { "kvmtriage" };
+	o = run(tri, 1, &st);
+	assert_non_null(strstr(o, "VM pid 4242 (qemu\\x1b]0;x\\x07) vCPU 0"));
+	free(o);
+	o = run_json("kvmlapic", &st);
+	assert_non_null(strstr(o, "\"comm\":\"CPU\\u001b[1A\\r\\n0\\u00ff\""));
+	free(o);
+}
+
+/* Values no kernel writes: a virtual_tsc_shift of 100 (a shift by >= 64) and
+ * expiries at the ends of int64 (lag arithmetic): reported or saturated, and
+ * clean under UBSan (make san). */
+static void test_extreme_values(void **state)
+{
+	(void)state;
+	int st;
+	build(prefix_code, sizeof(prefix_code));
+	fx_u8(&fx, SEED_VCPU + 0x100 + 0x40, 100);
+	uint64_t t = LAPIC1 + 0x10;
+	fx_u64(&fx, t + 0x18, (uint64_t)INT64_MIN);	/* expires */
+	fx_u64(&fx, t + 0x20, (uint64_t)INT64_MIN);	/* softexpires */
+	fx_u64(&fx, t + 0x58, (uint64_t)INT64_MIN);	/* target_expiration */
+	fx_u64(&fx, t + 0x50, (uint64_t)INT64_MAX);	/* period */
+	const char *argv[] = { "kvmlapic", "-a", "-j" };
+	char *o = run(argv, 3, &st);
+	assert_non_null(strstr(o, "virtual_tsc_shift = 100, beyond what kvm_get_time_scale makes"));
+	free(o);
+	o = run_json("kvmhrtimer", &st);
+	assert_non_null(strstr(o, "\"lag_ns\":9223372036854775807"));	/* now - INT64_MIN, saturated */
+	free(o);
+	const char *tables[][2] = { { "kvmlapic", "-a" }, { "kvmhrtimer", "-k" }, { "kvmtriage", "-k" } };
+	for (int i = 0; i < 3; i++) {
+		o = run(tables[i], i == 2 ? 1 : 2, &st);
+		assert_true(st == 0 || st == 1);
+		free(o);
+	}
+	const char *detail[] = { "kvmlapic", "4250" };
+	o = run(detail, 2, &st);
+	assert_true(st == 0 || st == 1);
+	free(o);
+}
+
+/* struct rb_node offsets from (damaged or foreign) debuginfo beyond its three
+ * words: said, never used to index the node buffer. */
+static void test_rb_node_offsets_checked(void **state)
+{
+	(void)state;
+	static struct fx_member bad[sizeof(members) / sizeof(members[0])];
+	int st;
+	memcpy(bad, members, sizeof(members));
+	for (size_t i = 0; bad[i].type; i++)
+		if (!strcmp(bad[i].type, "rb_node") && !strcmp(bad[i].member, "rb_left"))
+			bad[i].off = 4096;
+	build(prefix_code, sizeof(prefix_code));
+	fx.members = bad;
+	char *o = run_json("kvmhrtimer", &st);
+	assert_non_null(strstr(o, "struct rb_node offsets 0/8/4096 from debuginfo are not its 3 words"));
+	free(o);
+}
+
+/* A damaged nr_cpu_ids (beyond __per_cpu_offset[]) is said, not clamped silently;
+ * the fixture's own 46 is not. */
+static void test_nr_cpu_ids_damage_reported(void **state)
+{
+	(void)state;
+	int st;
+	build(prefix_code, sizeof(prefix_code));
+	char *o = run_json("kvmhrtimer", &st);
+	assert_null(strstr(o, "nr_cpu_ids"));
+	free(o);
+	fx_u32(&fx, GLOBALS + 24, 0x7fffffff);
+	o = run_json("kvmhrtimer", &st);
+	assert_non_null(strstr(o, "nr_cpu_ids = 2147483647 is not a CPU count of this kernel "
+				  "(beyond __per_cpu_offset[]): walked the 46 CPUs the reader has"));
+	free(o);
+}
+
+/* u64 values past 2^53 have exact string twins. */
+static void test_u64_hex_twins(void **state)
+{
+	(void)state;
+	int st;
+	build(prefix_code, sizeof(prefix_code));
+	const char *argv[] = { "kvmlapic", "-a", "-j" };
+	char *o = run(argv, 3, &st);
+	assert_non_null(strstr(o, "\"tscdeadline\":10135384616420291996,\"tscdeadline_hex\":\"0x8ca81e9bebb0b59c\""));
+	assert_non_null(strstr(o, "\"tscdeadline_recomputed_hex\":\"0x8ca81e9bebeafad8\""));
+	assert_non_null(strstr(o, "\"l1_tsc_offset_hex\":\"0x"));
+	free(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -490,6 +712,16 @@ int main(void)
 		cmocka_unit_test_teardown(test_kvmtsc_seed_numbers, teardown),
 		cmocka_unit_test_teardown(test_damaged_tree_is_reported, teardown),
 		cmocka_unit_test_teardown(test_dump_without_kvm, teardown),
+		cmocka_unit_test_teardown(test_vm_list_cap_is_reported, teardown),
+		cmocka_unit_test_teardown(test_vm_list_back_link_checked, teardown),
+		cmocka_unit_test_teardown(test_global_budget, teardown),
+		cmocka_unit_test_teardown(test_table_escapes_dump_strings, teardown),
+		cmocka_unit_test_teardown(test_extreme_values, teardown),
+		cmocka_unit_test_teardown(test_rb_node_offsets_checked, teardown),
+		cmocka_unit_test_teardown(test_nr_cpu_ids_damage_reported, teardown),
+		cmocka_unit_test_teardown(test_u64_hex_twins, teardown),
 	};
+	if (getenv("FX_ONLY"))	/* FX_ONLY=test_name: run one test */
+		cmocka_set_test_filter(getenv("FX_ONLY"));
 	return cmocka_run_group_tests_name("fixture_rhel8", tests, NULL, NULL);
 }
