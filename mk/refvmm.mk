@@ -4,8 +4,12 @@
 
 REFVMM_SRCS   := $(wildcard src/refvmm/*.c)
 REFVMM_HDRS   := $(wildcard src/refvmm/*.h)
-REFVMM_OBJS   := $(patsubst src/refvmm/%.c,$(BUILD)/refvmm-obj/%.o,$(REFVMM_SRCS)) $(BUILD)/refvmm-obj/guest.o
-REFVMM_SOBJS  := $(patsubst src/refvmm/%.c,$(BUILD)/refvmm-static-obj/%.o,$(REFVMM_SRCS)) $(BUILD)/refvmm-static-obj/guest.o
+# The core's JSON string escaper (one for the project) is compiled in too.
+REFVMM_CORE   := src/base/json.c
+REFVMM_OBJS   := $(patsubst src/refvmm/%.c,$(BUILD)/refvmm-obj/%.o,$(REFVMM_SRCS)) $(BUILD)/refvmm-obj/guest.o \
+		 $(BUILD)/refvmm-obj/core-json.o
+REFVMM_SOBJS  := $(patsubst src/refvmm/%.c,$(BUILD)/refvmm-static-obj/%.o,$(REFVMM_SRCS)) $(BUILD)/refvmm-static-obj/guest.o \
+		 $(BUILD)/refvmm-static-obj/core-json.o
 REFVMM_CFLAGS := -pthread
 REFVMM_STATIC_CFLAGS := $(filter-out -fsanitize=% -fno-sanitize-recover=% -fno-omit-frame-pointer,$(CFLAGS))
 
@@ -15,6 +19,14 @@ CHECK_SUITES += refvmm-test
 $(BUILD)/refvmm-obj/%.o: src/refvmm/%.c $(REFVMM_HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(REFVMM_CFLAGS) -c -o $@ $<
+
+$(BUILD)/refvmm-obj/core-json.o: $(REFVMM_CORE) include/kvmtimer/json.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/refvmm-static-obj/core-json.o: $(REFVMM_CORE) include/kvmtimer/json.h
+	@mkdir -p $(@D)
+	$(CC) $(REFVMM_STATIC_CFLAGS) -c -o $@ $<
 
 $(BUILD)/refvmm-obj/guest.o: src/refvmm/guest.S src/refvmm/guest_abi.h
 	@mkdir -p $(@D)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include "debuginfo.h"
 #include "kvmtimer/commands.h"
+#include "kvmtimer/json.h"
 #include "kvmtimer/version.h"
 #include "reader_dwarf.h"
 
@@ -72,21 +73,10 @@ static void module_name_from_path(const char *path, char *name, size_t len)
 			*p = '_';
 }
 
-/* Print s as a JSON string. */
+/* Print s as a JSON string: the core's escaper (bytes 0x7f-0xff too). */
 static void json_str(FILE *fp, const char *s)
 {
-	fputc('"', fp);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(fp, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(fp, "\\u%04x", c);
-		else
-			fputc(c, fp);
-	}
-	fputc('"', fp);
+	kt_json_fquote(fp, s);
 }
 
 struct run {

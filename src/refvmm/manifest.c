@@ -12,6 +12,7 @@
 #include "refvmm.h"
 #include "guest_abi.h"
 #include "kvm.h"
+#include "kvmtimer/json.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -45,19 +46,15 @@ void sb_printf(struct strbuf *b, const char *fmt, ...)
 	}
 }
 
+static void sb_put(void *ctx, const char *bytes, size_t n)
+{
+	sb_printf(ctx, "%.*s", (int)n, bytes);
+}
+
+/* The core's one JSON string escaper (include/kvmtimer/json.h). */
 void sb_json_str(struct strbuf *b, const char *s)
 {
-	sb_printf(b, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			sb_printf(b, "\\%c", c);
-		else if (c < 0x20)
-			sb_printf(b, "\\u%04x", c);
-		else
-			sb_printf(b, "%c", c);
-	}
-	sb_printf(b, "\"");
+	kt_json_quote(s, sb_put, b);
 }
 
 void sb_free(struct strbuf *b)
