@@ -5,7 +5,8 @@ CLI_SRCS    := $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
 CLI_OBJS    := $(CLI_SRCS:src/cli/%.c=$(BUILD)/cli/%.o)
 CLI_BIN     := $(BUILD)/kvmtimer
 CLI_PROBE   := $(BUILD)/tests/cli/probe
-ALL_TARGETS += $(CLI_BIN) $(CLI_PROBE)
+CLI_DUMPCHECK := $(BUILD)/tests/cli/dumpcheck
+ALL_TARGETS += $(CLI_BIN) $(CLI_PROBE) $(CLI_DUMPCHECK)
 
 $(BUILD)/cli/%.o: src/cli/%.c $(wildcard src/cli/*.h include/kvmtimer/*.h)
 	@mkdir -p $(dir $@)
@@ -17,6 +18,18 @@ $(CLI_BIN): $(BUILD)/cli/main.o $(CLI_OBJS) $(CORE_LIB)
 $(CLI_PROBE): tests/cli/probe.c $(CLI_OBJS) $(CORE_LIB) $(wildcard src/cli/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/cli $(LDFLAGS) -o $@ tests/cli/probe.c $(CLI_OBJS) $(CORE_LIB) $(CLI_LIBS) -lm
+
+$(CLI_DUMPCHECK): tests/cli/dumpcheck.c $(CLI_OBJS) $(CORE_LIB) $(wildcard src/cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/cli $(LDFLAGS) -o $@ tests/cli/dumpcheck.c $(CLI_OBJS) $(CORE_LIB) $(CLI_LIBS) -lm
+
+# cli-damaged: hostile and damaged files made by the test itself (FIFOs, damaged
+# headers, PN_XNUM, a flattened dump of zeros, non-UTF-8 paths): no dump needed,
+# so it runs with the unit tests (and under make san).
+UNIT_SUITES += cli-damaged
+.PHONY: cli-damaged
+cli-damaged: $(CLI_BIN) $(CLI_DUMPCHECK)
+	@BUILD=$(BUILD) tests/run-suite.sh cli-damaged $(BUILD)/test-logs tests/cli/damaged.sh
 
 # cli-args: usage errors, missing and non-dump files (no dumps needed beyond
 # what exists); cli-backend: the reader against crash's own answers;

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "debuginfo.h"
+#include "dump.h"
 #include "htab.h"
 
 #define KT_DI_MAX_FILES 16
@@ -104,22 +106,24 @@ enum kt_status kt_di_add(struct kt_di *di, const char *path, const char *modname
 {
 	struct di_file *f;
 	Dwarf_Addr bias;
-	FILE *fp;
 
 	if (di->nfiles == KT_DI_MAX_FILES)
 		return kt_err_set(err, KT_EINVAL, 0, "%s: too many debug files (max %d)",
 				  path, KT_DI_MAX_FILES);
-	/* A clear message for the common mistake before libdwfl's generic one. */
-	fp = fopen(path, "r");
-	if (!fp)
-		return kt_err_set(err, KT_ENOENT, 0, "%s: %m", path);
-	fclose(fp);
+	/* A clear message for the common mistake before libdwfl's generic one;
+	 * and our own open: a FIFO or device given as a debug file must neither
+	 * hang nor be read (libdwfl takes the fd and closes it). */
+	int fd = kt_open_regular(path, err);
+	if (fd < 0)
+		return err->status;
 	f = &di->files[di->nfiles];
 	memset(f, 0, sizeof(*f));
 	f->dwfl = dwfl_begin(&offline_callbacks);
-	if (!f->dwfl)
+	if (!f->dwfl) {
+		close(fd);
 		return kt_err_set(err, KT_ENOMEM, 0, "%s: %s", path, dwfl_errmsg(-1));
-	f->mod = dwfl_report_offline(f->dwfl, modname ? modname : "vmlinux", path, -1);
+	}
+	f->mod = dwfl_report_offline(f->dwfl, modname ? modname : "vmlinux", path, fd);
 	if (!f->mod || dwfl_report_end(f->dwfl, NULL, NULL) != 0)
 		goto bad;
 	f->elf = dwfl_module_getelf(f->mod, &bias);

@@ -40,16 +40,52 @@ static bool is_flattened(int fd)
 	       !memcmp(sig, FLAT_SIGNATURE, sizeof(FLAT_SIGNATURE));
 }
 
+/* Sequential reads of the flattened file through one buffer: its records
+ * may be 16-byte headers back to back (a damaged file of zeros is 16 M of
+ * them per 256 MB), which must not cost a syscall each. */
+struct seq {
+	int fd;
+	off_t pos;		/* file offset of buf[0] */
+	char *buf;
+	size_t len, at;		/* bytes in buf, bytes consumed */
+};
+
+/* Copy n bytes at the current position to dst (NULL: skip them); false at EOF
+ * or on a read error. */
+static bool seq_read(struct seq *q, void *dst, size_t n)
+{
+	while (n) {
+		if (q->at == q->len) {
+			q->pos += (off_t)q->len;
+			ssize_t got = pread(q->fd, q->buf, FLAT_COPY_CHUNK, q->pos);
+			if (got <= 0)
+				return false;
+			q->len = (size_t)got;
+			q->at = 0;
+		}
+		size_t k = q->len - q->at < n ? q->len - q->at : n;
+		if (dst) {
+			memcpy(dst, q->buf + q->at, k);
+			dst = (char *)dst + k;
+		}
+		q->at += k;
+		n -= k;
+	}
+	return true;
+}
+
 /* Reassemble fd into a new unlinked file; its fd, or -1 with err set. */
 static int unflatten(int fd, const char *path, struct kt_err *err)
 {
 	const char *tmpdir = getenv("TMPDIR");
+	struct seq q = { .fd = fd, .pos = FLAT_HEADER_SIZE, .buf = malloc(FLAT_COPY_CHUNK) };
 	char *buf = malloc(FLAT_COPY_CHUNK);
-	off_t pos = FLAT_HEADER_SIZE;
 	int out;
 
-	if (!buf) {
+	if (!buf || !q.buf) {
 		kt_err_set(err, KT_ENOMEM, 0, "%s: out of memory", path);
+		free(buf);
+		free(q.buf);
 		return -1;
 	}
 	out = open(tmpdir && *tmpdir ? tmpdir : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
@@ -58,43 +94,43 @@ static int unflatten(int fd, const char *path, struct kt_err *err)
 			   "file in %s to reassemble it: %s", path, tmpdir ? tmpdir : "/tmp",
 			   strerror(errno));
 		free(buf);
+		free(q.buf);
 		return -1;
 	}
 	for (;;) {
 		int64_t hdr[2], off, size;
 
-		if (pread(fd, hdr, sizeof(hdr), pos) != (ssize_t)sizeof(hdr))
+		if (!seq_read(&q, hdr, sizeof(hdr)))
 			goto truncated;
 		off = (int64_t)be64toh((uint64_t)hdr[0]);
 		size = (int64_t)be64toh((uint64_t)hdr[1]);
-		pos += sizeof(hdr);
 		if (off == -1)
 			break;
 		if (off < 0 || size < 0)
 			goto truncated;
 		while (size > 0) {
 			size_t n = size > FLAT_COPY_CHUNK ? FLAT_COPY_CHUNK : (size_t)size;
-			ssize_t got = pread(fd, buf, n, pos);
 
-			if (got <= 0)
+			if (!seq_read(&q, buf, n))
 				goto truncated;
-			if (pwrite(out, buf, (size_t)got, off) != got) {
+			if (pwrite(out, buf, n, off) != (ssize_t)n) {
 				kt_err_set(err, KT_EINVAL, 0, "%s: flattened dump: writing the "
 					   "reassembled copy failed: %s", path, strerror(errno));
 				goto fail;
 			}
-			pos += got;
-			off += got;
-			size -= got;
+			off += (off_t)n;
+			size -= (int64_t)n;
 		}
 	}
 	free(buf);
+	free(q.buf);
 	return out;
 truncated:
 	kt_err_set(err, KT_EINVAL, 0, "%s: flattened dump truncated or damaged at file "
-		   "offset %lld", path, (long long)pos);
+		   "offset %lld", path, (long long)(q.pos + (off_t)q.at));
 fail:
 	free(buf);
+	free(q.buf);
 	close(out);
 	return -1;
 }
@@ -112,24 +148,38 @@ static bool elf_sane(int fd, const char *path, struct kt_err *err)
 
 	if (fstat(fd, &st) != 0 || pread(fd, &eh, 4, 0) != 4 || memcmp(eh.e_ident, ELFMAG, SELFMAG))
 		return true;	/* not ELF: libkdumpfile's own format checks apply */
-	uint64_t size = (uint64_t)st.st_size;
+	uint64_t size = (uint64_t)st.st_size, phnum;
 	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phnum == PN_XNUM ||
-	    eh.e_phoff > size || (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > size - eh.e_phoff) {
-		kt_err_set(err, KT_EINVAL, 0, "%s: damaged or truncated ELF core (headers)", path);
-		return false;
+	    eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 || eh.e_phoff > size)
+		goto bad_headers;
+	phnum = eh.e_phnum;
+	if (phnum == PN_XNUM) {
+		/* 65535 or more segments (a big machine's /proc/vmcore): the real
+		 * count is section header 0's sh_info (elf(5), gABI "Extended
+		 * Program Header Numbering"). */
+		Elf64_Shdr sh0;
+		if (eh.e_shoff == 0 || eh.e_shoff > size || sizeof(sh0) > size - eh.e_shoff ||
+		    pread(fd, &sh0, sizeof(sh0), (off_t)eh.e_shoff) != (ssize_t)sizeof(sh0) ||
+		    sh0.sh_info == 0)
+			goto bad_headers;
+		phnum = sh0.sh_info;
 	}
-	for (unsigned i = 0; i < eh.e_phnum; i++) {
+	if (phnum * sizeof(Elf64_Phdr) > size - eh.e_phoff)
+		goto bad_headers;
+	for (uint64_t i = 0; i < phnum; i++) {
 		Elf64_Phdr ph;
 		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) != (ssize_t)sizeof(ph) ||
 		    ph.p_offset > size || ph.p_filesz > size - ph.p_offset) {
 			kt_err_set(err, KT_EINVAL, 0,
-				   "%s: damaged or truncated ELF core (segment %u beyond the end of the file)",
-				   path, i);
+				   "%s: damaged or truncated ELF core (segment %llu beyond the end of the file)",
+				   path, (unsigned long long)i);
 			return false;
 		}
 	}
 	return true;
+bad_headers:
+	kt_err_set(err, KT_EINVAL, 0, "%s: damaged or truncated ELF core (headers)", path);
+	return false;
 }
 
 /*
@@ -137,13 +187,16 @@ static bool elf_sane(int fd, const char *path, struct kt_err *err)
  * the header without checking them against the file (SIGBUS on a short file,
  * found by fuzz/fuzz_dump).  struct disk_dump_header (makedumpfile's
  * diskdump_mod.h): block_size at 428, sub_hdr_size at 432, bitmap_blocks at 436.
+ * libkdumpfile takes both signatures: "KDUMP   " (makedumpfile, QEMU) and
+ * "DISKDUMP" (the older diskdump format, same header layout).
  */
 static bool kdump_sane(int fd, const char *path, struct kt_err *err)
 {
 	unsigned char h[464];
 	struct stat st;
 
-	if (fstat(fd, &st) != 0 || pread(fd, h, 8, 0) != 8 || memcmp(h, "KDUMP   ", 8))
+	if (fstat(fd, &st) != 0 || pread(fd, h, 8, 0) != 8 ||
+	    (memcmp(h, "KDUMP   ", 8) && memcmp(h, "DISKDUMP", 8)))
 		return true;
 	int32_t block_size, sub_hdr_size;
 	uint32_t bitmap_blocks;
@@ -226,17 +279,30 @@ static enum kt_status ctx_open(struct kt_dump *d, const char *path, struct kt_er
 #define KT_PROBE_FAILED 42	/* the child's "libkdumpfile refused the file" */
 static bool ctx_probe(struct kt_dump *d, const char *path, struct kt_err *err)
 {
-	pid_t pid = fork();
-	int status;
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	pid_t pid;
+	int status = 0, rc;
 
-	if (pid < 0)
+	/* With SIGCHLD ignored (an inherited SIG_IGN), the child is reaped by
+	 * the kernel and waitpid() fails with ECHILD, status never set: wait
+	 * with the default disposition, then put the caller's back. */
+	sigemptyset(&dfl.sa_mask);
+	if (sigaction(SIGCHLD, &dfl, &old) != 0)
 		return true;	/* cannot probe: open in-process as before */
+	pid = fork();
+	if (pid < 0) {
+		sigaction(SIGCHLD, &old, NULL);
+		return true;
+	}
 	if (pid == 0) {
 		struct kt_err e = { 0 };
 		_exit(ctx_open(d, path, &e) == KT_OK ? 0 : KT_PROBE_FAILED);
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+	while ((rc = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
 		;
+	sigaction(SIGCHLD, &old, NULL);
+	if (rc != pid)
+		return true;	/* no status to judge by: open in-process as before */
 	/* Under ASan a fault is an exit(1), not a signal: any other end than
 	 * "opened" or "refused" means libkdumpfile did not survive the file. */
 	if (!WIFSIGNALED(status) && WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
@@ -254,6 +320,28 @@ static bool ctx_probe(struct kt_dump *d, const char *path, struct kt_err *err)
 	return true;
 }
 
+int kt_open_regular(const char *path, struct kt_err *err)
+{
+	struct stat st = { 0 };
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	int e = errno;
+
+	if (fd < 0) {
+		kt_err_set(err, e == ENOENT ? KT_ENOENT : KT_EINVAL, 0, "%s: %s", path, strerror(e));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		kt_err_set(err, KT_EINVAL, 0, "%s: not a regular file (%s)", path,
+			   S_ISDIR(st.st_mode) ? "a directory" : S_ISFIFO(st.st_mode) ? "a FIFO" :
+			   S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device: copy the dump to a file" :
+			   S_ISSOCK(st.st_mode) ? "a socket" : "unknown type");
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
 enum kt_status kt_dump_open(const char *path, struct kt_dump **out, struct kt_err *err)
 {
 	struct kt_dump *d;
@@ -262,13 +350,10 @@ enum kt_status kt_dump_open(const char *path, struct kt_dump **out, struct kt_er
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return kt_err_set(err, KT_ENOMEM, 0, "%s: out of memory", path);
-	d->fd = open(path, O_RDONLY | O_CLOEXEC);
+	d->fd = kt_open_regular(path, err);
 	if (d->fd < 0) {
-		int e = errno;
-
 		free(d);
-		return kt_err_set(err, e == ENOENT ? KT_ENOENT : KT_EINVAL, 0, "%s: %s",
-				  path, strerror(e));
+		return err->status;
 	}
 	if (is_flattened(d->fd)) {
 		int fd = unflatten(d->fd, path, err);

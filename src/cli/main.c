@@ -79,6 +79,16 @@ static void json_str(FILE *fp, const char *s)
 	kt_json_fquote(fp, s);
 }
 
+/* The rest of in to out, in chunks. */
+static void copy_rest(FILE *in, FILE *out)
+{
+	char chunk[65536];
+	size_t n;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0)
+		fwrite(chunk, 1, n, out);
+}
+
 struct run {
 	const char *vmlinux;
 	struct kt_cli_module mods[MAX_MODULES];
@@ -112,7 +122,7 @@ static int run_dump(const struct run *run, const char *dump)
 	struct kt_cli_reader *cr;
 	struct kt_session *s;
 	struct kt_err err = { 0 };
-	char *buf = NULL, *ebuf = NULL;
+	char *ebuf = NULL, head[2];
 	size_t len = 0, elen = 0;
 	FILE *out, *errf;
 	enum kt_cmd_status st;
@@ -140,34 +150,38 @@ static int run_dump(const struct run *run, const char *dump)
 		kt_cli_reader_close(cr);
 		return dump_failed(run, dump, "out of memory");
 	}
-	/* Buffer the command's output: JSON gets the dump's path put first, and a
-	 * failed command's partial output is not mixed into the stream. */
-	out = open_memstream(&buf, &len);
+	/* Hold the command's output back: JSON gets the dump's path put first, and
+	 * a failed command's partial output is not mixed into the stream.  In an
+	 * unlinked temporary file, not in memory: the core bounds the output (its
+	 * 64 MiB budget), this process's memory need not grow with it. */
+	out = tmpfile();
 	errf = open_memstream(&ebuf, &elen);
 	if (!out || !errf) {
 		if (out)
 			fclose(out);
 		if (errf)
 			fclose(errf);
-		free(buf);
 		free(ebuf);
 		kt_session_free(s);
 		kt_cli_reader_close(cr);
-		return dump_failed(run, dump, "out of memory");
+		return dump_failed(run, dump, "cannot create a temporary file or buffer");
 	}
 	st = kt_cmd_run(s, run->argc, (char **)run->argv, out, errf);
-	fclose(out);
 	fclose(errf);
+	fflush(out);
+	rewind(out);
+	len = fread(head, 1, sizeof(head), out);
 	if (st == KT_CMD_OK || st == KT_CMD_ALARM) {
-		if (run->json && len && buf[0] == '{') {
+		if (run->json && len && head[0] == '{') {
 			fputs("{\"dump\":", stdout);
 			json_str(stdout, dump);
-			if (len > 1 && buf[1] != '}')
+			if (len > 1 && head[1] != '}')
 				fputc(',', stdout);
-			fwrite(buf + 1, 1, len - 1, stdout);
+			fwrite(head + 1, 1, len - 1, stdout);
 		} else {
-			fwrite(buf, 1, len, stdout);
+			fwrite(head, 1, len, stdout);
 		}
+		copy_rest(out, stdout);
 		if (elen)
 			fprintf(stderr, "%s: %.*s", dump, (int)elen, ebuf);
 	} else {
@@ -187,7 +201,7 @@ static int run_dump(const struct run *run, const char *dump)
 		}
 	}
 	fflush(stdout);
-	free(buf);
+	fclose(out);
 	free(ebuf);
 	kt_session_free(s);
 	kt_cli_reader_close(cr);
