@@ -75,3 +75,70 @@ CHECK_SUITES += pkg-schema
 .PHONY: pkg-schema
 pkg-schema:
 	@tests/run-suite.sh pkg-schema $(BUILD)/test-logs tests/pkg/schema.sh
+
+# ---- Installing it the way crash extensions are installed -------------------
+# pkg-build / pkg-install: what debian/rules and kvmtimer.spec call.  The
+# extension goes where crash finds `extend kvmtimer.so` by bare name (crash
+# 8.0.2: $CRASH_EXTENSIONS, /usr/lib64/crash/extensions on 64-bit, then
+# /usr/lib/crash/extensions): Debian /usr/lib/crash/extensions (CRASH_EXTDIR,
+# mk/ext.mk), RPM %{_libdir}/crash/extensions.  The schema is data for
+# validators (/usr/share/kvmtimer/schema), the Markdown docs go to DOCDIR.
+DATADIR ?= $(PREFIX)/share
+DOCDIR  ?= $(DATADIR)/doc/kvmtimer
+.PHONY: pkg-build pkg-install deb rpm
+pkg-build: $(EXT_SO) $(CLI_BIN) $(MAN_PAGES)
+
+pkg-install: pkg-build
+	install -D -m 0644 $(EXT_SO) $(DESTDIR)$(CRASH_EXTDIR)/kvmtimer.so
+	install -D -m 0755 $(CLI_BIN) $(DESTDIR)$(PREFIX)/bin/kvmtimer
+	install -D -m 0644 $(BUILD)/man/kvmtimer.1 $(DESTDIR)$(DATADIR)/man/man1/kvmtimer.1
+	install -D -m 0644 $(BUILD)/man/kvmtimer.7 $(DESTDIR)$(DATADIR)/man/man7/kvmtimer.7
+	install -d $(DESTDIR)$(DATADIR)/kvmtimer/schema
+	install -m 0644 docs/schema/*.json $(DESTDIR)$(DATADIR)/kvmtimer/schema/
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 docs/SCHEMA.md $(DESTDIR)$(DOCDIR)/SCHEMA.md
+	install -D -m 0644 src/cli/README.md $(DESTDIR)$(DOCDIR)/CLI.md
+
+# The source tarball both packages build from: the files git knows (tracked or
+# new, not ignored) of this tree, plus .git-describe (the tarball has no .git).
+# Built outside the tree, in $(BUILD)/pkg: nothing lands in the source tree.
+PKG_DIR   := $(BUILD)/pkg
+PKG_NAME  := kvmtimer-$(KT_VERSION)
+PKG_TAR   := $(PKG_DIR)/$(PKG_NAME).tar.gz
+$(PKG_TAR): FORCE
+	@rm -rf $(PKG_DIR)/src && mkdir -p $(PKG_DIR)/src/$(PKG_NAME)
+	@git ls-files -z -c -o --exclude-standard | xargs -0 cp --parents -t $(PKG_DIR)/src/$(PKG_NAME)
+	@printf '%s\n' '$(KT_DESCRIBE)' > $(PKG_DIR)/src/$(PKG_NAME)/.git-describe
+	@tar -C $(PKG_DIR)/src -czf $@ --sort=name --owner=0 --group=0 --mtime=@0 $(PKG_NAME)
+	@echo "source: $@ ($(KT_DESCRIBE))"
+
+# make deb: a binary .deb with debhelper, in $(PKG_DIR)/deb/.
+deb: $(PKG_TAR)
+	@scripts/deps.sh pkg
+	rm -rf $(PKG_DIR)/deb && mkdir -p $(PKG_DIR)/deb
+	tar -C $(PKG_DIR)/deb -xzf $(PKG_TAR)
+	cd $(PKG_DIR)/deb/$(PKG_NAME) && DEB_BUILD_OPTIONS=parallel=2 dpkg-buildpackage -b -us -uc
+	@ls -l $(PKG_DIR)/deb/*.deb
+
+# make rpm: kvmtimer.spec through rpmbuild, in $(PKG_DIR)/rpm/.  On Debian the
+# BuildRequires (crash-devel, elfutils-devel, libkdumpfile-devel) are Debian
+# packages rpm cannot see: RPM_FLAGS=--nodeps there, and no debuginfo package
+# (no find-debuginfo).  On RHEL/Fedora: make rpm RPM_FLAGS=
+RPM_FLAGS ?= --nodeps --define 'debug_package %{nil}'
+rpm: $(PKG_TAR)
+	@scripts/deps.sh pkg
+	rm -rf $(PKG_DIR)/rpm && mkdir -p $(PKG_DIR)/rpm
+	rpmbuild -bb $(RPM_FLAGS) --define '_topdir $(abspath $(PKG_DIR)/rpm)' \
+		--define '_sourcedir $(abspath $(PKG_DIR))' kvmtimer.spec
+	@ls -l $(PKG_DIR)/rpm/RPMS/*/*.rpm
+
+# pkg-deb: make deb, install it with dpkg (root), a bare `extend kvmtimer.so` in
+# crash on the healthy dump, kvmtimer --version, man -w, purge, nothing left.
+# pkg-rpm: make rpm, its files against the .deb's.  The package builds run inside
+# the suites, so a failed build is a counted failure (tests/pkg/deb.sh, rpm.sh).
+CHECK_SUITES += pkg-deb pkg-rpm
+.PHONY: pkg-deb pkg-rpm
+pkg-deb: $(CLI_DUMPS)
+	@BUILD=$(BUILD) tests/run-suite.sh pkg-deb $(BUILD)/test-logs tests/pkg/deb.sh
+pkg-rpm:
+	@BUILD=$(BUILD) tests/run-suite.sh pkg-rpm $(BUILD)/test-logs tests/pkg/rpm.sh
