@@ -13,7 +13,8 @@ As root, holding $CACHE/locks/pkg-dpkg.lock (one dpkg test at a time per machine
     $CRASH_EXTENSIONS: a bare `extend kvmtimer.so` loads the package's file
     (load message with the version, no version warning), kvmtriage -j is a valid
     kvmtimer/1 document carrying that version, `help kvmtriage` is the page of
-    docs/man/kvmtimer.7.in;
+    docs/man/kvmtimer.7.in; /usr/bin/kvmtimer --json on the same dump: a valid
+    CLI line of that version (both front-ends run without the source tree);
  5. dpkg --purge: every file of `dpkg -L` is gone, and every directory too
     unless it existed before the install (or another package owns it).
 Prints TAP lines.
@@ -140,6 +141,27 @@ def crash_session(entry, version, describe):
        "crash: 'extend' lists kvmtimer.so's commands; crash survived the session", (s.out(3) or "") + s.stderr[-500:])
 
 
+def cli_session(entry, version, describe):
+    """The installed CLI on the same dump, from an empty directory."""
+    mods = []
+    for m, ko in sorted((entry.get("modules") or {}).items()):
+        if ko and os.path.exists(ko):
+            mods += ["--module", "%s=%s" % (m, ko)]
+    with tempfile.TemporaryDirectory() as d:
+        p = subprocess.run(["/usr/bin/kvmtimer", "--vmlinux", entry["vmlinux"]] + mods +
+                           ["--json", entry["vmcore"]], capture_output=True, text=True, cwd=d, timeout=600)
+    doc = None
+    try:
+        doc = json.loads(p.stdout.splitlines()[0])
+    except (ValueError, IndexError):
+        pass
+    errs = schemacheck.errors(doc, "cli-line") if doc is not None else ["no JSON line"]
+    ok(p.returncode == 0 and not errs and doc.get("dump") == entry["vmcore"]
+       and doc.get("version") == {"kvmtimer": version, "git": describe} and doc.get("fix_status") == "fixed",
+       "/usr/bin/kvmtimer --json on the healthy dump: exit 0, a valid CLI line of version %s/%s"
+       % (version, describe), "exit %d\n%s\n%s%s" % (p.returncode, "\n".join(errs), p.stdout[:400], p.stderr[-800:]))
+
+
 def main():
     if len(sys.argv) != 2 or not os.path.exists(sys.argv[1]):
         print("not ok 1 - usage: deb.py DEB (make deb first)")
@@ -194,6 +216,7 @@ def main():
         why = "healthy not in vmcores/index.json" if not entry else crashrun.usable(entry)
         if ok(not why, "the healthy factory dump is there (make vmcores)", why):
             crash_session(entry, version, describe)
+            cli_session(entry, version, describe)
         rc, listed, err = sh(["dpkg", "-L", "kvmtimer"])
         listed = [l for l in listed.splitlines() if l.startswith("/")]
     finally:
