@@ -27,6 +27,8 @@ PROBE = os.path.join(BUILD, "tests", "cli", "probe")
 SO = os.path.join(BUILD, "kvmtimer.so")
 sys.path.insert(0, os.path.join(REPO, "tests", "ext"))
 import crashrun  # noqa: E402  (the extension's batch runner: one crash per dump)
+sys.path.insert(0, os.path.join(REPO, "tests", "pkg"))
+import schemacheck  # noqa: E402  (every JSON line against docs/schema/)
 
 N = 0
 FAILED = 0
@@ -45,6 +47,15 @@ def ok(cond, what, detail=None):
                 print("#   " + l)
     sys.stdout.flush()
     return cond
+
+
+def valid(doc):
+    """doc, checked against docs/schema/cli-line.json (a CLI line) or kvmtimer.json:
+    a schema violation is a failed test."""
+    errs = schemacheck.errors(doc, "cli-line" if isinstance(doc, dict) and "dump" in doc else "kvmtimer")
+    if errs:
+        ok(False, "JSON document valid against docs/schema/", "\n".join(errs))
+    return doc
 
 
 def skip(what, why):
@@ -128,7 +139,7 @@ def suite_args():
     lines = out.splitlines()
     docs = []
     try:
-        docs = [json.loads(l) for l in lines]
+        docs = [valid(json.loads(l)) for l in lines]
     except ValueError:
         pass
     ok(rc == 3 and len(docs) == 2 and docs[0].get("dump") == e["vmcore"] and "schema" in docs[0]
@@ -149,7 +160,7 @@ def suite_args():
     kvm = (e.get("modules") or {}).get("kvm", "")
     if kvm and os.path.dirname(kvm) == os.path.join(os.path.dirname(e["vmlinux"]), "debug"):
         rc, out, err = cli(["--vmlinux", e["vmlinux"], "-c", "kvmlapic", "-j", e["vmcore"]])
-        ok(rc in (0, 1) and json.loads(out.splitlines()[0]).get("vms"),
+        ok(rc in (0, 1) and valid(json.loads(out.splitlines()[0])).get("vms"),
            "module debuginfo found next to vmlinux without --module", out[:500] + err)
     else:
         skip("module debuginfo found next to vmlinux", "factory layout differs")
@@ -313,7 +324,7 @@ def first_json(text):
         l = l.strip()
         if l.startswith("{"):
             try:
-                return json.loads(l)
+                return valid(json.loads(l))
             except ValueError:
                 pass
     return None
@@ -373,6 +384,8 @@ def suite_mem():
                                                                         "libkdumpfile.supp")])
             ok(rc in (0, 1) and "ERROR SUMMARY" not in err and "definitely lost" not in err,
                "%s: valgrind clean: kvmtimer %s (exit %d)" % (name, " ".join(cmd), rc), err[-2000:])
+            for l in out.splitlines() if "-j" in cmd else []:
+                valid(json.loads(l))
 
 
 def main():
@@ -384,6 +397,7 @@ def main():
         print("not ok 1 - %s not built" % CLI)
         return 1
     suites[sys.argv[1]]()
+    print("# %d JSON documents validated against docs/schema/" % schemacheck.count)
     return 1 if FAILED else 0
 
 

@@ -14,6 +14,8 @@ import json, os, re, shutil, sys, tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import crashrun  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pkg"))
+import schemacheck  # noqa: E402  (every -j document against docs/schema/)
 
 ALARMS = {"BEHIND", "RUNAWAY", "STORMING", "BACKWARDS", "HV_ERANGE", "DESYNC", "LOST", "CORRUPT"}
 SCENARIOS = ["healthy", "healthy-elf", "stale-fixed", "storm", "scale", "corrupt"]
@@ -52,9 +54,13 @@ def parse_json(text):
     if i < 0:
         return None
     try:
-        return json.JSONDecoder().raw_decode(t[i:])[0]
+        doc = json.JSONDecoder().raw_decode(t[i:])[0]
     except ValueError:
         return None
+    errs = schemacheck.errors(doc)
+    if errs:
+        T.ok(False, "%s -j document valid against docs/schema/" % doc.get("command"), "\n".join(errs))
+    return doc
 
 
 def hexnorm(a):
@@ -637,6 +643,7 @@ def main():
             T.skip("%s: kvmtimer.so end to end" % name, why)
             continue
         run_scenario(name, e, a.so)
+    print("# %d JSON documents validated against docs/schema/" % schemacheck.count)
     print("# %d tests, %d failed" % (T.n, T.failed))
     return 1 if T.failed else 0
 
