@@ -46,6 +46,14 @@ $(BUILD)/refvmm-static-obj/guest.o: src/refvmm/guest.S src/refvmm/guest_abi.h
 $(BUILD)/refvmm-static: $(REFVMM_SOBJS)
 	$(CC) -static -pthread -o $@ $^
 
+# refvmm's file and process handling, without /dev/kvm: main.c's helpers, its
+# main() renamed (tests/refvmm/robust_test.c).
+REFVMM_ROBUST := $(BUILD)/tests/refvmm/robust_test
+ALL_TARGETS   += $(REFVMM_ROBUST)
+$(REFVMM_ROBUST): tests/refvmm/robust_test.c src/refvmm/main.c $(filter-out %/main.o,$(REFVMM_OBJS)) $(REFVMM_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(REFVMM_CFLAGS) -Isrc/refvmm -o $@ $< $(filter-out %/main.o,$(REFVMM_OBJS)) $(LDFLAGS) -pthread
+
 .PHONY: refvmm-test
-refvmm-test: $(BUILD)/refvmm $(BUILD)/refvmm-static
+refvmm-test: $(BUILD)/refvmm $(BUILD)/refvmm-static $(REFVMM_ROBUST)
 	@tests/run-suite.sh refvmm $(BUILD)/test-logs tests/refvmm/run.sh $(BUILD)

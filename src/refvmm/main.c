@@ -245,6 +245,30 @@ static int child_read_line(struct child *c)
 	return tag;
 }
 
+#define CHILD_STOP_MS 10000
+
+/* child_read_line once a line is there before deadline (CLOCK_MONOTONIC
+ * ns): the tag, 0 on EOF, -1 if interrupted, -2 on timeout.  Bytes already
+ * in c->in's buffer count as there (glibc's FILE read pointers: poll on the
+ * fd alone would miss them). */
+static int child_wait_line(struct child *c, uint64_t deadline)
+{
+	for (;;) {
+		if (c->in->_IO_read_ptr < c->in->_IO_read_end)
+			return child_read_line(c);
+		uint64_t now = now_ns();
+		if (now >= deadline)
+			return -2;
+		struct pollfd p = { .fd = c->fd, .events = POLLIN };
+		uint64_t left_ms = (deadline - now) / 1000000u + 1;
+		int r = poll(&p, 1, left_ms > 1000 ? 1000 : (int)left_ms);
+		if (r > 0)
+			return child_read_line(c);
+		if (r < 0 && errno != EINTR)
+			return 0;
+	}
+}
+
 static void child_reap(struct child *c)
 {
 	if (c->reaped)
@@ -345,15 +369,23 @@ static int run_forked(struct scenario *s)
 		free(pfd);
 	}
 
-	/* Stop: SIGTERM every child, collect final parts, reap. */
+	/* Stop: SIGTERM every child, collect final parts, reap.  A child that
+	 * does not finish within CHILD_STOP_MS (stuck in KVM_RUN, deadlocked) is
+	 * killed: shutdown never hangs on it. */
 	for (int i = 0; i < n; i++)
 		if (!ch[i].reaped)
 			kill(ch[i].pid, SIGTERM);
+	uint64_t deadline = now_ns() + (uint64_t)CHILD_STOP_MS * 1000000u;
 	for (int i = 0; i < n; i++) {
 		int tag;
 		do
-			tag = child_read_line(&ch[i]);
+			tag = child_wait_line(&ch[i], deadline);
 		while (tag == 'R' || tag == -1);
+		if (tag == -2) {
+			fprintf(stderr, "refvmm: vm %s: child process %d did not stop within %d ms: killed\n",
+				s->vms[i].name, (int)ch[i].pid, CHILD_STOP_MS);
+			kill(ch[i].pid, SIGKILL);
+		}
 		child_reap(&ch[i]);
 		if (child_failed(&ch[i]))
 			rc = 1;

@@ -15,6 +15,9 @@
 #include "kvmtimer/json.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,21 +170,34 @@ int manifest_write(const char *path, const struct scenario *s, const char *phase
 	}
 	sb_printf(&b, "]}\n");
 
-	size_t tlen = strlen(path) + 8;
-	char *tmp = malloc(tlen);
+	/* A new file of our own in the target's directory, then rename() over the
+	 * target: refvmm runs as root, and a predictable "<path>.tmp" could be a
+	 * symlink planted by anyone who can write that directory. */
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+	char *tmp = malloc(dlen + sizeof(".refvmm-manifest-XXXXXX"));
 	if (!tmp) {
 		sb_free(&b);
 		return -ENOMEM;
 	}
-	snprintf(tmp, tlen, "%s.tmp", path);
+	memcpy(tmp, path, dlen);
+	strcpy(tmp + dlen, ".refvmm-manifest-XXXXXX");
 	int ret = 0;
-	FILE *f = fopen(tmp, "w");
-	if (!f)
+	int fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
 		ret = -errno;
 	else {
-		if (fwrite(b.s, 1, b.len, f) != b.len)
-			ret = -EIO;
-		if (fclose(f) && !ret)
+		size_t done = 0;
+		while (!ret && done < b.len) {
+			ssize_t w = write(fd, b.s + done, b.len - done);
+			if (w < 0 && errno != EINTR)
+				ret = -errno;
+			else if (w > 0)
+				done += (size_t)w;
+		}
+		if (!ret && fchmod(fd, 0644))
+			ret = -errno;
+		if (close(fd) && !ret)
 			ret = -errno;
 		if (!ret && rename(tmp, path))
 			ret = -errno;

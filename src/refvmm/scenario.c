@@ -19,9 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #define MAX_CYCLE 64
 #define MAX_VCPUS 1024
+/* Events far in the future or pauses without end would only hang the run. */
+#define EVENT_MAX_AT_MS 86400000
+#define EVENT_MAX_PAUSE_MS 600000
 #define DEFAULT_PERIOD_US 10000		/* 10 ms */
 #define DEFAULT_DEADLINE_MS 500000	/* 500 s: still armed when a dump is taken */
 #define DEFAULT_DIVIDE 16
@@ -402,6 +406,9 @@ static int event_pair(void *ctx, char *key, char *val, char *err, size_t errlen)
 	if (parse_u64(val, &x))
 		return fail(err, errlen, "--event: %s needs a non-negative number, got '%s'", key, val);
 	if (!strcmp(key, "at_ms")) {
+		if (x > EVENT_MAX_AT_MS)
+			return fail(err, errlen, "--event: at_ms must be at most %d (a day), got '%s'",
+				    EVENT_MAX_AT_MS, val);
 		p->ev.at_ms = x;
 		return 0;
 	}
@@ -410,6 +417,9 @@ static int event_pair(void *ctx, char *key, char *val, char *err, size_t errlen)
 			continue;
 		if (a == EV_MIGRATE && x != 1)
 			return fail(err, errlen, "--event: migrate takes the value 1");
+		if (a == EV_PAUSE && x > EVENT_MAX_PAUSE_MS)
+			return fail(err, errlen, "--event: pause_ms must be at most %d (10 minutes), got '%s'",
+				    EVENT_MAX_PAUSE_MS, val);
 		if (a == EV_TSC_KHZ && (!x || x > UINT32_MAX))
 			return fail(err, errlen, "--event: tsc_khz must be a positive kHz value");
 		p->ev.action = (enum event_action)a;
@@ -445,12 +455,19 @@ int scenario_add_event(struct scenario *s, const char *spec, char *err, size_t e
 
 int scenario_load_file(struct scenario *s, const char *path, char *err, size_t errlen)
 {
+	/* A directory opens fine and reads as nothing: without these checks the
+	 * built-in scenario would silently run instead of the user's. */
 	FILE *f = fopen(path, "r");
+	struct stat st;
 	if (!f)
 		return fail(err, errlen, "--scenario %s: %s", path, strerror(errno));
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return fail(err, errlen, "--scenario %s: not a regular file", path);
+	}
 	char *line = NULL;
 	size_t cap = 0;
-	int lineno = 0, ret = 0;
+	int lineno = 0, ret = 0, nvms = s->nvms;
 	while (getline(&line, &cap, f) >= 0) {
 		lineno++;
 		char *hash = strchr(line, '#');
@@ -480,6 +497,10 @@ int scenario_load_file(struct scenario *s, const char *path, char *err, size_t e
 			break;
 		}
 	}
+	if (!ret && ferror(f))
+		ret = fail(err, errlen, "--scenario %s: %s", path, strerror(errno));
+	else if (!ret && s->nvms == nvms)
+		ret = fail(err, errlen, "--scenario %s: defines no vm", path);
 	free(line);
 	fclose(f);
 	return ret;

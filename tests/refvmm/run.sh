@@ -65,6 +65,25 @@ bad "stray argument" --seconds 1 extra
 bad "oneshot deadline overflows TMICT" --vm mode=oneshot,divide=1,deadline_ms=10000
 bad "missing scenario file" --scenario "$T/nonexistent"
 bad "duplicate vm name" --vm name=a --vm name=a
+# Hostile input (issue #13): no silent fall-back to the built-in scenario, no
+# event that would hang the run.
+bad "--scenario on a directory" --scenario "$T"
+: >"$T/empty.scn"
+bad "--scenario file that defines no vm" --scenario "$T/empty.scn"
+bad "event at_ms beyond a day" --vm name=a --event at_ms=86400001,vm=a,pause_ms=1
+bad "event pause_ms beyond 10 minutes" --vm name=a --event at_ms=1,vm=a,pause_ms=600001
+# The manifest's temporary file and a hung child (tests/refvmm/robust_test.c).
+if [ -x "$BUILD/tests/refvmm/robust_test" ]; then
+	"$BUILD/tests/refvmm/robust_test" >"$T/robust.out" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"ok "*) ok "${line#ok * - }" ;;
+		"not ok "*) notok "${line#not ok * - }" ;;
+		esac
+	done <"$T/robust.out"
+else
+	notok "$BUILD/tests/refvmm/robust_test built"
+fi
 if "$R" --help | grep -q '^usage: refvmm'; then ok "--help prints usage, exit 0"; else notok "--help prints usage, exit 0"; fi
 
 # ---- everything below needs /dev/kvm ----
