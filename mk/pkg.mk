@@ -138,7 +138,15 @@ rpm: $(PKG_TAR)
 # the suites, so a failed build is a counted failure (tests/pkg/deb.sh, rpm.sh).
 CHECK_SUITES += pkg-deb pkg-rpm
 .PHONY: pkg-deb pkg-rpm
-pkg-deb: $(CLI_DUMPS)
+# The extension as if built against another crash (0.0.0): pkg-deb loads it to
+# see the version warning (the check that it is quiet could otherwise not fail).
+EXT_OTHER_CRASH := $(BUILD)/pkg/kvmtimer-crash0.so
+$(BUILD)/pkg/kvmtimer-crash0.o: ext/kvmtimer.c $(wildcard ext/*.h include/kvmtimer/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(EXT_CFLAGS) -DKT_CRASH_VERSION='"0.0.0"' -c -o $@ $<
+$(EXT_OTHER_CRASH): $(BUILD)/pkg/kvmtimer-crash0.o $(filter-out $(BUILD)/ext/kvmtimer.o,$(EXT_OBJS)) $(CORE_LIB)
+	$(CC) -shared -rdynamic -fPIC $(LDFLAGS) -o $@ $^ -lm
+pkg-deb: $(CLI_DUMPS) $(EXT_OTHER_CRASH)
 	@BUILD=$(BUILD) tests/run-suite.sh pkg-deb $(BUILD)/test-logs tests/pkg/deb.sh
 pkg-rpm:
 	@BUILD=$(BUILD) tests/run-suite.sh pkg-rpm $(BUILD)/test-logs tests/pkg/rpm.sh

@@ -100,7 +100,11 @@ def check_control(deb, version, crash_ver):
 
 def crash_session(entry, version, describe):
     """crash with a bare `extend kvmtimer.so`, from an empty directory."""
-    cmds = ["extend kvmtimer.so", "kvmtriage -j", "help kvmtriage", "extend"]
+    cmds = ["extend kvmtimer.so", "kvmtriage -j", "help kvmtriage", "extend",
+            "extend -u /usr/lib/crash/extensions/kvmtimer.so"]
+    other = os.environ.get("KT_OTHER_CRASH_SO")
+    if other:
+        cmds.append("extend " + other)
     env = {k: v for k, v in os.environ.items() if k != "CRASH_EXTENSIONS"}
     here = os.getcwd()
     with tempfile.TemporaryDirectory() as d:
@@ -139,6 +143,11 @@ def crash_session(entry, version, describe):
        "crash: 'help kvmtriage' is the page of docs/man/kvmtimer.7.in ('%s', EXAMPLES, prompt)" % summary, h[:800])
     ok("kvmtriage" in (s.out(3) or "") and not s.timed_out and s.alive_after(3),
        "crash: 'extend' lists kvmtimer.so's commands; crash survived the session", (s.out(3) or "") + s.stderr[-500:])
+    if other:
+        crash_ver = sh(["crash", "--version"])[1].split()[1]
+        o = s.out(5) or ""
+        ok("WARNING: built for crash 0.0.0, running in crash %s" % crash_ver in o and "shared object loaded" in o,
+           "crash: the same extension built for another crash (0.0.0) warns when loaded", o)
 
 
 def cli_session(entry, version, describe):

@@ -8,4 +8,5 @@ if ! make --no-print-directory BUILD="$B" deb > "$log" 2>&1; then
 fi
 echo "ok 1 - make deb: $(ls "$B"/pkg/deb/kvmtimer_*.deb)"
 export KT_DESCRIBE; KT_DESCRIBE=$(cat "$B/pkg/src/kvmtimer-$v/.git-describe")
+export KT_OTHER_CRASH_SO; KT_OTHER_CRASH_SO=$(realpath "$B/pkg/kvmtimer-crash0.so")
 exec python3 tests/pkg/deb.py "$B/pkg/deb/kvmtimer_${v}_amd64.deb"
