@@ -13,5 +13,6 @@ extern char *kt_help_kvmlapic[];
 extern char *kt_help_kvmhrtimer[];
 extern char *kt_help_kvmtsc[];
 extern char *kt_help_kvmtriage[];
+extern char *kt_help_kvmregs[];
 
 #endif

@@ -83,12 +83,14 @@ static void cmd_kvmlapic(void) { run(); }
 static void cmd_kvmhrtimer(void) { run(); }
 static void cmd_kvmtsc(void) { run(); }
 static void cmd_kvmtriage(void) { run(); }
+static void cmd_kvmregs(void) { run(); }
 
 static struct command_table_entry command_table[] = {
 	{ "kvmlapic", cmd_kvmlapic, kt_help_kvmlapic, 0 },
 	{ "kvmhrtimer", cmd_kvmhrtimer, kt_help_kvmhrtimer, 0 },
 	{ "kvmtsc", cmd_kvmtsc, kt_help_kvmtsc, 0 },
 	{ "kvmtriage", cmd_kvmtriage, kt_help_kvmtriage, 0 },
+	{ "kvmregs", cmd_kvmregs, kt_help_kvmregs, 0 },
 	{ NULL, NULL, NULL, 0 },
 };
 

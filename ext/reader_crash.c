@@ -11,6 +11,7 @@
  */
 #include "defs.h"
 #include <ctype.h>
+#include <elf.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,6 +394,63 @@ static enum kt_status crash_load_module_debuginfo(void *ctx, const char *module,
 	return KT_OK;
 }
 
+/*
+ * Per-CPU registers: crash has already mapped the dump's NT_PRSTATUS notes to
+ * CPUs (online CPUs in order, as `help -r` shows them); we take its pointer to
+ * the note (an Elf64_Nhdr) and copy the descriptor.  ELF cores (QEMU, kdump's
+ * /proc/vmcore copies) are NETDUMP/KDUMP to crash, kdump-compressed DISKDUMP.
+ */
+#define KT_NOTE_DESC_MAX 4096
+static enum kt_status crash_cpu_prstatus(void *ctx, int cpu, void *buf, size_t len, size_t *got,
+					 struct kt_err *err)
+{
+	Elf64_Nhdr nh;
+	void *note = NULL;
+
+	(void)ctx;
+	if (cpu < 0 || cpu >= kt->cpus)
+		return kt_err_set(err, KT_ENOENT, 0, "no CPU %d", cpu);
+	if (DISKDUMP_DUMPFILE())
+		note = diskdump_get_prstatus_percpu(cpu);
+	else if (NETDUMP_DUMPFILE() || KDUMP_DUMPFILE())
+		note = netdump_get_prstatus_percpu(cpu);
+	else
+		return kt_err_set(err, KT_ENOENT, 0, "this dump format carries no ELF notes");
+	if (!note)
+		return kt_err_set(err, KT_ENOENT, 0, "crash has no NT_PRSTATUS note for CPU %d", cpu);
+	memcpy(&nh, note, sizeof(nh));
+	if (nh.n_type != NT_PRSTATUS || nh.n_descsz > KT_NOTE_DESC_MAX || nh.n_namesz > 64)
+		return kt_err_set(err, KT_ECORRUPT, 0,
+				  "CPU %d's note: type %u, name %u, descriptor %u bytes: not an "
+				  "NT_PRSTATUS note", cpu, nh.n_type, nh.n_namesz, nh.n_descsz);
+	memcpy(buf, (char *)note + sizeof(nh) + ((nh.n_namesz + 3) & ~3u),
+	       nh.n_descsz < len ? nh.n_descsz : len);
+	*got = nh.n_descsz;
+	return KT_OK;
+}
+
+/* The file gdb read DWARF from: the module's `mod -s` file, or vmlinux (its
+ * separate debuginfo file when crash was given one). */
+static enum kt_status crash_debuginfo_path(void *ctx, uint64_t addr, char *buf, size_t len)
+{
+	struct load_module *lm = NULL;
+
+	(void)ctx;
+	if (module_symbol(addr, NULL, &lm, NULL, 0)) {
+		if (!lm || !(lm->mod_flags & MOD_LOAD_SYMS) || !lm->mod_namelist[0])
+			return KT_ENOENT;
+		snprintf(buf, len, "%s", lm->mod_namelist);
+		return KT_OK;
+	}
+	if (pc->debuginfo_file && *pc->debuginfo_file)
+		snprintf(buf, len, "%s", pc->debuginfo_file);
+	else if (pc->namelist && *pc->namelist)
+		snprintf(buf, len, "%s", pc->namelist);
+	else
+		return KT_ENOENT;
+	return KT_OK;
+}
+
 const struct kt_reader_ops kt_crash_reader_ops = {
 	.read = crash_read,
 	.symbol = crash_symbol,
@@ -406,6 +464,8 @@ const struct kt_reader_ops kt_crash_reader_ops = {
 	.percpu_offset = crash_percpu_offset,
 	.vmcoreinfo = crash_vmcoreinfo,
 	.load_module_debuginfo = crash_load_module_debuginfo,
+	.cpu_prstatus = crash_cpu_prstatus,
+	.debuginfo_path = crash_debuginfo_path,
 };
 
 /* Number of modules whose symbols/debuginfo crash has loaded: when it

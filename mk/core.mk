@@ -8,6 +8,8 @@ CORE_HDRS := $(wildcard include/kvmtimer/*.h $(CORE_LAYERS:%=src/%/*.h) $(CORE_L
 CORE_OBJS := $(CORE_SRCS:src/%.c=$(BUILD)/core/%.o)
 # Position-independent: the same archive links into kvmtimer.so and the CLI.
 CORE_LIB  := $(BUILD)/libkvmtimer.a
+# The core reads DWARF variable locations (src/dump/dwarf_vars.c): libdw.
+CORE_LIBS := -ldw -lelf
 ALL_TARGETS += $(CORE_LIB)
 
 $(BUILD)/core/%.o: src/%.c $(CORE_HDRS)
@@ -24,7 +26,7 @@ ALL_TARGETS += $(UNIT_TESTS)
 
 $(BUILD)/tests/unit/%: tests/unit/%.c $(UNIT_FIXTURE) $(CORE_LIB) $(wildcard tests/unit/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(UNIT_FIXTURE) $(CORE_LIB) $(LDFLAGS) -lcmocka -lm
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(UNIT_FIXTURE) $(CORE_LIB) $(LDFLAGS) -lcmocka $(CORE_LIBS) -lm
 
 UNIT_SUITES += $(UNIT_TESTS:$(BUILD)/tests/unit/%=unit-%)
 .PHONY: $(UNIT_TESTS:$(BUILD)/tests/unit/%=unit-%)

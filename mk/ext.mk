@@ -15,14 +15,14 @@ $(BUILD)/ext/%.o: ext/%.c $(wildcard ext/*.h include/kvmtimer/*.h)
 	$(CC) $(EXT_CFLAGS) -c -o $@ $<
 
 $(EXT_SO): $(EXT_OBJS) $(CORE_LIB)
-	$(CC) -shared -rdynamic -fPIC $(LDFLAGS) -o $@ $(EXT_OBJS) $(CORE_LIB) -lm
+	$(CC) -shared -rdynamic -fPIC $(LDFLAGS) -o $@ $(EXT_OBJS) $(CORE_LIB) $(CORE_LIBS) -lm
 
 # Test-only extension: the reader backend's ops as a crash command (tests/ext/reader.py).
 EXT_PROBE := $(BUILD)/tests/ext/reader_probe.so
 ALL_TARGETS += $(EXT_PROBE)
 $(EXT_PROBE): tests/ext/reader_probe.c $(BUILD)/ext/reader_crash.o $(CORE_LIB) $(wildcard ext/*.h include/kvmtimer/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(EXT_CFLAGS) -shared -rdynamic $(LDFLAGS) -o $@ $< $(BUILD)/ext/reader_crash.o $(CORE_LIB) -lm
+	$(CC) $(EXT_CFLAGS) -shared -rdynamic $(LDFLAGS) -o $@ $< $(BUILD)/ext/reader_crash.o $(CORE_LIB) $(CORE_LIBS) -lm
 
 # `extend kvmtimer.so` by bare name: crash 8.0.2 looks in $CRASH_EXTENSIONS,
 # /usr/lib64/crash/extensions (64-bit), /usr/lib/crash/extensions, ./extensions.

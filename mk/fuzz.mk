@@ -35,13 +35,13 @@ $(FUZZ_OUT)/snapshot.o: tests/snapshot/snapshot.c $(wildcard tests/snapshot/*.h 
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 $(FUZZ_OUT)/fuzz_walk: $(FUZZ_OUT)/fuzz/fuzz_walk.o $(FUZZ_OUT)/snapshot.o $(FUZZ_OUT)/fuzz/jsoncheck.o $(FUZZ_CORE)
-	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -lz -lm
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -lz -ldw -lelf -lm
 
 $(FUZZ_OUT)/fuzz_args: $(FUZZ_OUT)/fuzz/fuzz_args.o $(FUZZ_OUT)/snapshot.o $(FUZZ_OUT)/fuzz/jsoncheck.o $(FUZZ_CORE)
-	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -lz -lm
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -lz -ldw -lelf -lm
 
 $(FUZZ_OUT)/fuzz_json: $(FUZZ_OUT)/fuzz/fuzz_json.o $(FUZZ_OUT)/fuzz/jsoncheck.o $(FUZZ_CORE)
-	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -lm
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ldw -lelf -lm
 
 $(FUZZ_OUT)/fuzz_dump: $(FUZZ_OUT)/fuzz/fuzz_dump.o $(FUZZ_CLI) $(FUZZ_CORE)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ldw -lelf -lkdumpfile -lm

@@ -21,7 +21,7 @@ for i in "${!layers[@]}"; do rank[${layers[$i]}]=$i; done
 # include/kvmtimer/NAME.h -> its layer.
 declare -A public=(
   [error.h]=base [json.h]=base [version.h]=base
-  [reader.h]=dump [session.h]=dump
+  [reader.h]=dump [session.h]=dump [regs.h]=dump [dwarf_vars.h]=dump
   [kvm_caps.h]=kernel [lapic.h]=kernel [state.h]=kernel
   [tsc.h]=model [model.h]=model
   [detect.h]=analyze

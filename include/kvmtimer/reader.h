@@ -45,6 +45,15 @@ struct kt_reader_ops {
 	 * May be NULL. */
 	enum kt_status (*load_module_debuginfo)(void *ctx, const char *module,
 						struct kt_err *err);
+	/* The descriptor of the dump's NT_PRSTATUS note for `cpu` (struct
+	 * elf_prstatus, see kvmtimer/regs.h), up to len bytes into buf, *got the
+	 * note's size.  KT_ENOENT: no note for that CPU (or none at all);
+	 * KT_ECORRUPT: the note area is damaged (err says where).  May be NULL. */
+	enum kt_status (*cpu_prstatus)(void *ctx, int cpu, void *buf, size_t len, size_t *got,
+				       struct kt_err *err);
+	/* Path of the debug file with DWARF for the code at addr: vmlinux's, or
+	 * the loaded module's (kvm.ko...).  KT_ENOENT when none.  May be NULL. */
+	enum kt_status (*debuginfo_path)(void *ctx, uint64_t addr, char *buf, size_t len);
 };
 
 struct kt_reader {

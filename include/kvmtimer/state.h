@@ -201,6 +201,10 @@ struct kt_host {
 	/* vCPU lapic hrtimer address -> (vm, vcpu), sorted: owner lookups. */
 	struct kt_owner { uint64_t hrtimer; int vm, vcpu; } *owners;
 	int nowners;
+	/* Register evidence cited by the verdicts (context.c): one sentence, ""
+	 * when no CPU's registers show the catch-up loop; the kvm_lapic it names. */
+	char register_evidence[480];
+	uint64_t register_evidence_lapic;
 	/* Host-level damage as the walkers met it (vm_list, hrtimer_bases...). */
 	struct kt_damage damage[KT_MAX_DAMAGE];
 	int ndamage;

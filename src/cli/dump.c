@@ -435,3 +435,88 @@ const char *kt_dump_errmsg(struct kt_dump *d)
 
 	return m ? m : "no error";
 }
+
+/*
+ * The dump's ELF notes (NT_PRSTATUS per CPU, VMCOREINFO, QEMU's CPU state),
+ * as one buffer: every PT_NOTE segment of an ELF core, or the note area a
+ * kdump-compressed file's sub-header points to (kdump_sub_header, header
+ * version 4+: offset_note at 48, size_note at 56).  Bounded by the file size
+ * and KT_DUMP_NOTES_MAX; KT_ENOENT when the format carries none.
+ */
+#define KT_DUMP_NOTES_MAX (16u << 20)
+static enum kt_status notes_append(int fd, uint64_t off, uint64_t size, uint64_t file_size,
+				   unsigned char **buf, size_t *len, struct kt_err *err)
+{
+	if (off > file_size || size > file_size - off || size > KT_DUMP_NOTES_MAX - *len)
+		return kt_err_set(err, KT_ECORRUPT, off, "note area at file offset %llu (%llu bytes) "
+				  "is beyond the end of the file or too large",
+				  (unsigned long long)off, (unsigned long long)size);
+	unsigned char *b = realloc(*buf, *len + (size_t)size + 1);
+	if (!b)
+		return kt_err_set(err, KT_ENOMEM, 0, "out of memory");
+	*buf = b;
+	if (size && pread(fd, b + *len, (size_t)size, (off_t)off) != (ssize_t)size)
+		return kt_err_set(err, KT_ECORRUPT, off, "note area at file offset %llu unreadable",
+				  (unsigned long long)off);
+	*len += (size_t)size;
+	return KT_OK;
+}
+
+enum kt_status kt_dump_notes(struct kt_dump *d, unsigned char **out, size_t *outlen,
+			     struct kt_err *err)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	unsigned char h[8];
+	enum kt_status rc = KT_OK;
+
+	*out = NULL;
+	*outlen = 0;
+	if (fstat(d->fd, &st) != 0 || pread(d->fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return kt_err_set(err, KT_ENOENT, 0, "dump file unreadable");
+	uint64_t fsize = (uint64_t)st.st_size;
+	if (!memcmp(h, ELFMAG, SELFMAG)) {
+		Elf64_Ehdr eh;
+		if (pread(d->fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh))
+			return kt_err_set(err, KT_ECORRUPT, 0, "ELF header unreadable");
+		for (unsigned i = 0; rc == KT_OK && i < eh.e_phnum; i++) {
+			Elf64_Phdr ph;
+			if (pread(d->fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+			    (ssize_t)sizeof(ph)) {
+				rc = kt_err_set(err, KT_ECORRUPT, 0, "ELF program header %u unreadable", i);
+				break;
+			}
+			if (ph.p_type == PT_NOTE)
+				rc = notes_append(d->fd, ph.p_offset, ph.p_filesz, fsize, &buf, &len, err);
+		}
+	} else if (!memcmp(h, "KDUMP   ", 8)) {
+		unsigned char dh[464];
+		int32_t version, block_size;
+		uint64_t sub[8];
+		if (pread(d->fd, dh, sizeof(dh), 0) != (ssize_t)sizeof(dh))
+			return kt_err_set(err, KT_ECORRUPT, 0, "kdump header unreadable");
+		memcpy(&version, dh + 8, 4);
+		memcpy(&block_size, dh + 428, 4);
+		if (version < 4)
+			return kt_err_set(err, KT_ENOENT, 0, "kdump-compressed header version %d "
+					  "carries no ELF notes (4+ does)", version);
+		if (block_size <= 0 || pread(d->fd, sub, sizeof(sub), block_size) != (ssize_t)sizeof(sub))
+			return kt_err_set(err, KT_ECORRUPT, (uint64_t)block_size,
+					  "kdump sub-header unreadable");
+		rc = notes_append(d->fd, le64toh(sub[6]), le64toh(sub[7]), fsize, &buf, &len, err);
+	} else {
+		return kt_err_set(err, KT_ENOENT, 0, "dump format without ELF notes");
+	}
+	if (rc != KT_OK) {
+		free(buf);
+		return rc;
+	}
+	if (!len) {
+		free(buf);
+		return kt_err_set(err, KT_ENOENT, 0, "the dump has no ELF notes");
+	}
+	*out = buf;
+	*outlen = len;
+	return KT_OK;
+}

@@ -38,6 +38,11 @@ enum kt_status kt_dump_read_phys(struct kt_dump *d, uint64_t addr, void *buf, si
 enum kt_status kt_dump_vmcoreinfo(struct kt_dump *d, const char *key, char *buf, size_t len);
 /* The format libkdumpfile detected ("elf", "diskdump"...). */
 const char *kt_dump_format(struct kt_dump *d);
+/* The dump's ELF notes (every PT_NOTE of an ELF core, or a kdump-compressed
+ * file's note area) in one malloc'd buffer the caller frees.  KT_ENOENT: the
+ * format has none; KT_ECORRUPT: the headers point outside the file. */
+enum kt_status kt_dump_notes(struct kt_dump *d, unsigned char **buf, size_t *len,
+			     struct kt_err *err);
 /* Last libkdumpfile error text, for messages. */
 const char *kt_dump_errmsg(struct kt_dump *d);
 

@@ -29,7 +29,7 @@
 #define MAX_MODULES 8
 #define MAX_CMD_ARGS 64
 
-static const char *const commands[] = { "kvmlapic", "kvmhrtimer", "kvmtsc", "kvmtriage" };
+static const char *const commands[] = { "kvmlapic", "kvmhrtimer", "kvmtsc", "kvmtriage", "kvmregs" };
 
 static void usage(FILE *fp)
 {
@@ -45,7 +45,7 @@ static void usage(FILE *fp)
 "                        defaults to the file name: kvm-amd.ko -> kvm_amd).  Without\n"
 "                        it kvm.ko is looked for in VMLINUX's directory, its debug/,\n"
 "                        and /usr/lib/debug/lib/modules/RELEASE/\n"
-"  -c, --command CMD     kvmtriage (default), kvmlapic, kvmhrtimer or kvmtsc\n"
+"  -c, --command CMD     kvmtriage (default), kvmlapic, kvmhrtimer, kvmtsc or kvmregs\n"
 "  -j, --json            JSON: one document per dump, one per line (JSON lines),\n"
 "                        with \"dump\": path first\n"
 "  -v, --verbose         say how each dump was read (format, KASLR, modules)\n"
@@ -139,7 +139,7 @@ static int run_dump(const struct run *run, const char *dump)
 	}
 	/* The KVM types come from kvm.ko's debuginfo: get them now, and say what
 	 * to run when they cannot be had (kvmhrtimer does without). */
-	if (strcmp(run->argv[0], "kvmhrtimer") &&
+	if (strcmp(run->argv[0], "kvmhrtimer") && strcmp(run->argv[0], "kvmregs") &&
 	    !kt_cli_reader_have_kvm(cr, &err)) {
 		snprintf(msg, sizeof(msg), "%s: %s", dump, err.msg);
 		kt_cli_reader_close(cr);

@@ -20,6 +20,7 @@
 #include "dump.h"
 #include "reader_dwarf.h"
 #include "symbols.h"
+#include "kvmtimer/regs.h"
 
 #define MAX_NOTES 16
 #define MAX_MODULES_WALKED 4096	/* bound on the module list walk (cycle-safe) */
@@ -48,6 +49,11 @@ struct kt_cli_reader {
 	char osrelease[128];
 	char notes[MAX_NOTES][256];
 	int nnotes;
+	/* The dump's ELF notes (per-CPU registers), read on first use. */
+	unsigned char *elf_notes;
+	size_t elf_notes_len;
+	bool elf_notes_read;
+	struct kt_err elf_notes_err;
 };
 
 static void note(struct kt_cli_reader *r, const char *fmt, ...)
@@ -246,6 +252,76 @@ static enum kt_status op_load_module_debuginfo(void *ctx, const char *module,
 	return KT_OK;
 }
 
+/*
+ * NT_PRSTATUS notes are per online CPU, in CPU order (QEMU: every vCPU; kdump:
+ * /proc/vmcore keeps the notes of the CPUs that saved theirs): the n-th note
+ * is the n-th CPU of __cpu_online_mask, or CPU n when the mask is unreadable
+ * or there is a note for every CPU.
+ */
+static int note_index_of_cpu(struct kt_cli_reader *r, int cpu, int nnotes)
+{
+	uint64_t mask_addr, word;
+	int idx = 0;
+
+	if (nnotes >= r->nr_cpus || kt_syms_lookup(r->syms, "__cpu_online_mask", &mask_addr) != KT_OK)
+		return cpu;
+	for (int c = 0; c <= cpu; c++) {
+		if (rd_u64(r, mask_addr + (uint64_t)(c / 64) * 8, &word) != KT_OK)
+			return cpu;
+		if (!(word >> (c % 64) & 1)) {
+			if (c == cpu)
+				return -1;	/* offline: no note */
+			continue;
+		}
+		if (c == cpu)
+			return idx;
+		idx++;
+	}
+	return -1;
+}
+
+static enum kt_status op_cpu_prstatus(void *ctx, int cpu, void *buf, size_t len, size_t *got,
+				      struct kt_err *err)
+{
+	struct kt_cli_reader *r = ctx;
+	size_t off, dlen;
+
+	if (!r->elf_notes_read) {
+		r->elf_notes_read = true;
+		kt_dump_notes(r->dump, &r->elf_notes, &r->elf_notes_len, &r->elf_notes_err);
+	}
+	if (!r->elf_notes) {
+		*err = r->elf_notes_err;
+		return err->status ? err->status : KT_ENOENT;
+	}
+	if (cpu < 0 || cpu >= r->nr_cpus)
+		return kt_err_set(err, KT_ENOENT, 0, "no CPU %d", cpu);
+	int n = note_index_of_cpu(r, cpu, kt_notes_count_prstatus(r->elf_notes, r->elf_notes_len));
+	if (n < 0)
+		return kt_err_set(err, KT_ENOENT, 0, "CPU %d is offline: no NT_PRSTATUS note", cpu);
+	enum kt_status st = kt_notes_prstatus(r->elf_notes, r->elf_notes_len, n, &off, &dlen, err);
+	if (st != KT_OK)
+		return st;
+	memcpy(buf, r->elf_notes + off, dlen < len ? dlen : len);
+	*got = dlen;
+	return KT_OK;
+}
+
+static enum kt_status op_debuginfo_path(void *ctx, uint64_t addr, char *buf, size_t len)
+{
+	struct kt_cli_reader *r = ctx;
+	const char *module = NULL;
+	uint64_t off;
+	int f = 0;
+
+	if (!kt_syms_name(r->syms, addr, &off, &module))
+		return KT_ENOENT;
+	if (module && (f = kt_di_find_module(r->di, module)) < 0)
+		return KT_ENOENT;
+	snprintf(buf, len, "%s", kt_di_path(r->di, f));
+	return KT_OK;
+}
+
 const struct kt_reader_ops kt_dwarf_reader_ops = {
 	.read = op_read,
 	.symbol = op_symbol,
@@ -259,6 +335,8 @@ const struct kt_reader_ops kt_dwarf_reader_ops = {
 	.percpu_offset = op_percpu_offset,
 	.vmcoreinfo = op_vmcoreinfo,
 	.load_module_debuginfo = op_load_module_debuginfo,
+	.cpu_prstatus = op_cpu_prstatus,
+	.debuginfo_path = op_debuginfo_path,
 };
 
 /* ---- modules: the kernel's `modules` list ---- */
@@ -540,6 +618,7 @@ void kt_cli_reader_close(struct kt_cli_reader *r)
 	kt_dump_close(r->dump);
 	free(r->percpu);
 	free(r->mods);
+	free(r->elf_notes);
 	free(r);
 }
 

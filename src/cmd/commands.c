@@ -11,6 +11,9 @@
 #include "kvmtimer/commands.h"
 #include "kernel/host.h"
 #include "render/report.h"
+#include "kernel/cpu_context.h"
+#include "analyze/regs_evidence.h"
+#include "render/report_regs.h"
 
 #define KT_MAX_CPU_FILTER 256
 
@@ -215,6 +218,8 @@ static void json_vms_and_findings(struct kt_json *j, const struct kt_host *h,
 	kt_json_findings(j, h->findings, h->nfindings);
 }
 
+static void cite_registers(struct kt_session *s, struct kt_host *h);
+
 static enum kt_cmd_status finish(const struct kt_host *h)
 {
 	return kt_host_alarms(h) ? KT_CMD_ALARM : KT_CMD_OK;
@@ -250,6 +255,8 @@ static enum kt_cmd_status cmd_kvmlapic(struct kt_session *s, int argc, char **ar
 		kt_index_owners(&h);
 	const struct kt_vm *vm = NULL;
 	const struct kt_vcpu *v = NULL;
+	if (first < argc)
+		cite_registers(s, &h);
 	if (first < argc && !find_target(&h, argv[first], &vm, &v)) {
 		fprintf(err, "%s: %s: not a struct kvm, kvm_vcpu or kvm_lapic address of a VM on vm_list, nor a VM pid or vCPU tid\n",
 			argv[0], argv[first]);
@@ -331,6 +338,7 @@ static enum kt_cmd_status cmd_kvmtriage(struct kt_session *s, int argc, char **a
 	enum kt_cmd_status st = load(s, &o, true, true, &h, err, argv[0]);
 	if (st != KT_CMD_OK)
 		return st;
+	cite_registers(s, &h);
 	if (o.json) {
 		struct kt_json j;
 		kt_json_init(&j, out);
@@ -344,6 +352,70 @@ static enum kt_cmd_status cmd_kvmtriage(struct kt_session *s, int argc, char **a
 		kt_print_triage(out, &h, &o.th);
 	}
 	st = finish(&h);
+	kt_host_free(&h);
+	return st;
+}
+
+/* The register evidence the verdicts cite: a CPU whose registers show the
+ * catch-up loop (context.c).  Cheap on healthy dumps: DWARF is opened only for
+ * a CPU whose RIP is on the catch-up path. */
+static void cite_registers(struct kt_session *s, struct kt_host *h)
+{
+	struct kt_contexts c;
+	kt_load_contexts(s, NULL, 0, false, true, &c);
+	kt_analyze_contexts(s, h, &c);
+	const struct kt_cpu_context *in = kt_context_in_loop(&c);
+	if (in) {
+		kt_context_cite(in, h->register_evidence, sizeof(h->register_evidence));
+		h->register_evidence_lapic = in->timer.lapic;
+	}
+	kt_contexts_free(&c);
+}
+
+/* kvmregs: each CPU's interrupted context and the variables live at its RIP. */
+static enum kt_cmd_status cmd_kvmregs(struct kt_session *s, int argc, char **argv, FILE *out,
+				      FILE *err)
+{
+	struct opts o;
+	struct kt_host h;
+	struct kt_contexts c;
+	int first = parse(argc, argv, ":jn:c:", &o, err);
+	if (first < 0)
+		return KT_CMD_USAGE;
+	if (first < argc)
+		return usage(err, argv[0], "unexpected argument '%s'", argv[first]);
+	/* VMs are optional: without KVM the registers are still shown. */
+	struct kt_err e = { 0 };
+	bool vms = kt_session_prepare(s, true, &e) == KT_OK;
+	enum kt_cmd_status st = load(s, &o, vms, true, &h, err, argv[0]);
+	if (st != KT_CMD_OK)
+		return st;
+	kt_load_contexts(s, o.cpus, o.ncpus, true, true, &c);
+	kt_analyze_contexts(s, &h, &c);
+	const struct kt_cpu_context *in = kt_context_in_loop(&c);
+	if (in)
+		kt_context_cite(in, h.register_evidence, sizeof(h.register_evidence));
+	if (o.json) {
+		struct kt_json j;
+		kt_json_init(&j, out);
+		kt_json_obj_begin(&j);
+		kt_json_head(&j, "kvmregs", &h);
+		if (!vms)
+			kt_json_kstr(&j, "kvm", e.msg);
+		kt_json_contexts(&j, &c);
+		if (h.register_evidence[0])
+			kt_json_kstr(&j, "register_evidence", h.register_evidence);
+		kt_json_obj_end(&j);
+		kt_json_end_doc(&j);
+	} else {
+		if (!vms)
+			fprintf(out, "note: %s; KVM owners not decoded\n", e.msg);
+		kt_print_contexts(out, &h, &c);
+		if (h.register_evidence[0])
+			fprintf(out, "\nEVIDENCE %s\n", h.register_evidence);
+	}
+	st = in ? KT_CMD_ALARM : KT_CMD_OK;
+	kt_contexts_free(&c);
 	kt_host_free(&h);
 	return st;
 }
@@ -516,6 +588,8 @@ enum kt_cmd_status kt_cmd_run(struct kt_session *s, int argc, char **argv, FILE 
 		return cmd_kvmtriage(s, argc, argv, out, err);
 	if (!strcmp(cmd, "kvmtsc"))
 		return cmd_kvmtsc(s, argc, argv, out, err);
-	fprintf(err, "kvmtimer: unknown command '%s' (kvmlapic, kvmhrtimer, kvmtsc, kvmtriage)\n", cmd);
+	if (!strcmp(cmd, "kvmregs"))
+		return cmd_kvmregs(s, argc, argv, out, err);
+	fprintf(err, "kvmtimer: unknown command '%s' (kvmlapic, kvmhrtimer, kvmregs, kvmtsc, kvmtriage)\n", cmd);
 	return KT_CMD_USAGE;
 }

@@ -16,6 +16,8 @@ struct kt_session *kt_session_new(const struct kt_reader *r)
 
 void kt_session_free(struct kt_session *s)
 {
+	if (s)
+		kt_dwarf_free(s->dwarf);
 	free(s);
 }
 

@@ -8,7 +8,9 @@
 #define KT_DUMP_SESSION_H
 #include <stdbool.h>
 #include "dump/layout.h"
+#include "kvmtimer/dwarf_vars.h"
 #include "kvmtimer/reader.h"
+#include "kvmtimer/regs.h"
 
 #define KT_FN_CACHE 32
 #define KT_FN_NAME_LEN 64
@@ -25,6 +27,11 @@ struct kt_session {
 	bool fix_known;
 	int fix;
 	char fix_evidence[200];
+	/* kvmregs (kernel/cpu_context.c): DWARF files opened once per session,
+	 * the pt_regs layout. */
+	struct kt_dwarf *dwarf;
+	struct kt_ptregs_layout ptregs;
+	bool ptregs_resolved;
 };
 
 /* Resolve the layout (and load module debuginfo if KVM types are missing). */

@@ -195,4 +195,6 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 	}
 	if (v->damage[0])
 		fprintf(out, "  CORRUPT   %s\n", kt_tab(v->damage));
+	if (h->register_evidence[0] && h->register_evidence_lapic == v->timer.lapic_addr)
+		fprintf(out, "  REGISTERS %s\n", kt_tab(h->register_evidence));
 }

@@ -85,6 +85,13 @@ static void verdict(const struct kt_host *h, const struct ranked *r, int n, char
 	const struct kt_vm *vm = r[0].vm;
 	const struct kt_finding *f = r[0].f;
 	if (v && (f->flag == KT_FLAG_STORMING || f->flag == KT_FLAG_RUNAWAY)) {
+		if (h->register_evidence[0]) {	/* the registers first: the strongest evidence */
+			int w = snprintf(buf, len, "%s. ", h->register_evidence);
+			if (w > 0 && (size_t)w < len) {
+				buf += w;
+				len -= (size_t)w;
+			}
+		}
 		const struct kt_finding *ra = find(v, KT_FLAG_RUNAWAY);
 		const struct kt_finding *st = find(v, KT_FLAG_STORMING);
 		uint64_t iters = ra ? (uint64_t)num(ra, "iterations_left") : 0;
@@ -137,7 +144,7 @@ void kt_print_triage(FILE *out, const struct kt_host *h, const struct kt_thresho
 {
 	int n, vcpus = 0, kvm_timers = 0;
 	struct ranked *r = collect(h, &n);
-	char vbuf[640];
+	char vbuf[1280];
 
 	for (int i = 0; i < h->nvms; i++)
 		vcpus += h->vms[i].nvcpus;
@@ -209,7 +216,7 @@ void kt_json_triage(struct kt_json *j, const struct kt_host *h, const struct kt_
 {
 	int n;
 	struct ranked *r = collect(h, &n);
-	char vbuf[640];
+	char vbuf[1280];
 	(void)th;
 	kt_json_key(j, "anomalies");
 	kt_json_arr_begin(j);
@@ -230,5 +237,7 @@ void kt_json_triage(struct kt_json *j, const struct kt_host *h, const struct kt_
 	kt_json_arr_end(j);
 	verdict(h, r, n, vbuf, sizeof(vbuf));
 	kt_json_kstr(j, "verdict", vbuf);
+	if (h->register_evidence[0])
+		kt_json_kstr(j, "register_evidence", h->register_evidence);
 	free(r);
 }

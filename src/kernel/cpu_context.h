@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Each CPU's interrupted context as evidence (kvmregs, and the citation in
+ * kvmtriage / kvmlapic): the register sets of the dump, RIP as function+offset,
+ * whether it lies in the periodic-timer catch-up path, the variables DWARF
+ * says are live at that PC, and cross-checks of those variables against the
+ * structures (the running hrtimer, basenow vs now, delta = target - now).
+ * Layer kernel/ (loading, decoding); the cross-checks are analyze/'s
+ * (regs_evidence.h), the output render/'s (report_regs.h).
+ */
+#ifndef KT_KERNEL_CPU_CONTEXT_H
+#define KT_KERNEL_CPU_CONTEXT_H
+#include <stdio.h>
+#include "dump/session.h"
+#include "kvmtimer/dwarf_vars.h"
+#include "kvmtimer/regs.h"
+#include "kvmtimer/state.h"
+
+#define KT_CTX_VARS 40
+
+enum kt_ctx_state { KT_CTX_UNKNOWN, KT_CTX_USER, KT_CTX_IDLE, KT_CTX_KERNEL };
+
+struct kt_cpu_context {
+	int cpu;
+	struct kt_regs note;	/* NT_PRSTATUS */
+	bool has_note;
+	char note_err[256];
+	struct kt_regs nmi;	/* pt_regs on the NMI stack */
+	bool has_nmi;
+	char nmi_err[300];
+	const struct kt_regs *regs;	/* the interrupted context: nmi, else note */
+	enum kt_ctx_state state;
+	char func[KT_SYM_LEN];	/* RIP's function, "" unknown */
+	uint64_t func_off;
+	char module[32];	/* "kvm" when RIP is in a module ("" vmlinux) */
+	bool in_catchup;	/* RIP's function or an inlined scope at RIP is on the path */
+	char catchup_fn[KT_VAR_NAME];
+	char chain[240];	/* DWARF scopes at RIP, innermost first */
+	struct kt_var vars[KT_CTX_VARS];
+	int nvars;
+	bool vars_done;
+	char vars_err[256];
+	char code_note[160];	/* how the machine code was read (codeflow.h) */
+	/* Cross-checks (analyze/regs_evidence.c). */
+	struct {
+		bool has;
+		const char *var;	/* name of the variable holding it */
+		uint64_t addr;		/* struct hrtimer * */
+		bool is_running;	/* == a clock base's running of this CPU */
+		int running_base;
+		int vm_pid, vcpu_id;	/* owner (-1 none) */
+		uint64_t lapic;
+		int64_t softexpires_ns, period_ns;
+	} timer;
+	struct {
+		bool has;
+		int64_t basenow_ns, now_ns;
+		bool has_left;		/* timer and period known */
+		uint64_t expiries_left;	/* every expiry <= basenow, from the stored one */
+	} basenow;
+	struct {
+		bool has;		/* now and delta both live */
+		int64_t now_ns, delta_ns, target_ns;
+		bool exact;
+	} delta;
+};
+
+struct kt_contexts {
+	struct kt_cpu_context *cpu;
+	int n;
+};
+
+/* Read every CPU's register sets (only CPUs in `cpus`, all when ncpus 0),
+ * symbolize RIP and classify it.  with_vars: also the variables at RIP of
+ * every CPU in kernel code; vars_in_loop: of CPUs in the catch-up path.
+ * Damage is recorded per CPU (note_err, nmi_err, vars_err), never fatal. */
+void kt_load_contexts(struct kt_session *s, const int *cpus, int ncpus, bool with_vars,
+		      bool vars_in_loop, struct kt_contexts *out);
+void kt_contexts_free(struct kt_contexts *c);
+
+/* A variable of the context by name (first with a value, innermost scope first). */
+const struct kt_var *kt_context_var(const struct kt_cpu_context *c, const char *name);
+
+#endif

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* kvmregs: each CPU's interrupted context, table and JSON (cpus[].context). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "render/report_regs.h"
+
+static const char *state_name(enum kt_ctx_state s)
+{
+	switch (s) {
+	case KT_CTX_USER: return "user";
+	case KT_CTX_IDLE: return "idle";
+	case KT_CTX_KERNEL: return "kernel";
+	default: return "unknown";
+	}
+}
+
+static const char *kind_name(enum kt_var_kind k)
+{
+	switch (k) {
+	case KT_VAR_REGISTER: return "register";
+	case KT_VAR_MEMORY: return "memory";
+	case KT_VAR_VALUE: return "value";
+	case KT_VAR_IMPLICIT: return "implicit";
+	case KT_VAR_OPTIMIZED_OUT: return "optimized_out";
+	default: return "unavailable";
+	}
+}
+
+static void print_value(FILE *out, const struct kt_var *v)
+{
+	if (!v->has_value) {
+		fputs(v->kind == KT_VAR_OPTIMIZED_OUT ? "<optimized out>" :
+		      v->kind == KT_VAR_MEMORY ? "<unreadable>" : "<unavailable>", out);
+		return;
+	}
+	uint64_t x = v->value;
+	unsigned sz = v->byte_size && v->byte_size < 8 ? v->byte_size : 8;
+	if (sz < 8)
+		x &= (1ULL << (8 * sz)) - 1;
+	if (v->is_pointer)
+		fprintf(out, "0x%016" PRIx64, x);
+	else if (v->is_signed) {
+		int64_t sv = (int64_t)x;
+		if (sz < 8) {
+			unsigned sh = 64 - 8 * sz;
+			sv = (int64_t)(x << sh) >> sh;
+		}
+		fprintf(out, "%" PRId64 " (0x%" PRIx64 ")", sv, x);
+	} else
+		fprintf(out, "%" PRIu64 " (0x%" PRIx64 ")", x, x);
+}
+
+static void print_regs(FILE *out, const struct kt_regs *r)
+{
+	static const int order[] = {
+		KT_RIP, KT_RSP, KT_RFLAGS, KT_RAX, KT_RBX, KT_RCX, KT_RDX, KT_RSI, KT_RDI,
+		KT_RBP, KT_R8, KT_R9, KT_R10, KT_R11, KT_R12, KT_R13, KT_R14, KT_R15,
+		KT_ORIG_RAX, KT_CS, KT_SS,
+	};
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		fprintf(out, "%s%8s: %016" PRIx64, i % 3 ? "  " : "        ", kt_reg_name(order[i]),
+			r->r[order[i]]);
+		if (i % 3 == 2 || i + 1 == sizeof(order) / sizeof(order[0]))
+			fputc('\n', out);
+	}
+}
+
+static void print_checks(FILE *out, const struct kt_cpu_context *c)
+{
+	if (c->timer.has) {
+		fprintf(out, "        hrtimer  %s = 0x%" PRIx64 " %s", c->timer.var, c->timer.addr,
+			c->timer.is_running ? "is this CPU's running timer" : "is NOT a running timer of this CPU");
+		if (c->timer.is_running)
+			fprintf(out, " (clock base %d)", c->timer.running_base);
+		if (c->timer.vm_pid >= 0)
+			fprintf(out, ": the lapic hrtimer of VM pid %d vCPU %d (kvm_lapic 0x%" PRIx64 ")",
+				c->timer.vm_pid, c->timer.vcpu_id, c->timer.lapic);
+		fputc('\n', out);
+	}
+	if (c->basenow.has) {
+		fprintf(out, "        basenow  %" PRId64 " ns; timekeeper now %" PRId64 " ns (basenow - now = %+" PRId64 " ns)\n",
+			c->basenow.basenow_ns, c->basenow.now_ns, c->basenow.basenow_ns - c->basenow.now_ns);
+		if (c->basenow.has_left)
+			fprintf(out, "                 expires %" PRId64 ", period %" PRId64 " ns: (basenow - expires) / period + 1 = %" PRIu64
+				" expiries left before the loop ends\n", c->timer.softexpires_ns,
+				c->timer.period_ns, c->basenow.expiries_left);
+	}
+	if (c->delta.has)
+		fprintf(out, "        delta    %" PRId64 " = target_expiration %" PRId64 " - now %" PRId64 ": %s\n",
+			c->delta.delta_ns, c->delta.target_ns, c->delta.now_ns,
+			c->delta.exact ? "holds to the bit" : "DOES NOT HOLD");
+}
+
+void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_contexts *cs)
+{
+	(void)h;
+	if (!cs->n)
+		fprintf(out, "no CPU register sets in this dump (no ELF notes, no NMI frames)\n");
+	for (int i = 0; i < cs->n; i++) {
+		const struct kt_cpu_context *c = &cs->cpu[i];
+		if (i)
+			fputc('\n', out);
+		fprintf(out, "CPU %-3d %-6s RIP %016" PRIx64 " %s%s+%" PRIu64 "%s%s%s  [%s]%s\n", c->cpu,
+			state_name(c->state), c->regs->r[KT_RIP], c->func[0] ? "" : "?",
+			c->func, c->func_off, c->module[0] ? " [" : "", c->module,
+			c->module[0] ? "]" : "", kt_regs_source_name(c->regs->source),
+			c->in_catchup ? "  IN CATCH-UP PATH" : "");
+		if (c->has_nmi)
+			fprintf(out, "        NMI frame (pt_regs) at 0x%" PRIx64 " on the NMI stack%s\n",
+				c->nmi.where, c->has_note ? "; the ELF note holds the NMI handler's own registers" : "");
+		else
+			fprintf(out, "        NMI stack: %s\n", c->nmi_err);
+		if (!c->has_note)
+			fprintf(out, "        ELF note: %s\n", c->note_err);
+		else if (c->has_nmi)
+			fprintf(out, "        ELF note RIP %016" PRIx64 "\n", c->note.r[KT_RIP]);
+		print_regs(out, c->regs);
+		if (!c->vars_done)
+			continue;
+		if (c->vars_err[0])
+			fprintf(out, "        DWARF: %s\n", c->vars_err);
+		else
+			fprintf(out, "        scopes at RIP: %s\n", c->chain[0] ? c->chain : "?");
+		if (c->code_note[0])
+			fprintf(out, "        code: %s\n", c->code_note);
+		if (!c->nvars) {
+			print_checks(out, c);
+			continue;
+		}
+		fprintf(out, "        %-14s %-26s %-22s %s\n", "variable", "type", "location", "value");
+		for (int k = 0; k < c->nvars; k++) {
+			const struct kt_var *v = &c->vars[k];
+			fprintf(out, "        %-14s %-26s %-22s ", v->name, v->type, v->where);
+			print_value(out, v);
+			if (v->scope[0] == '=')	/* "=code FN": read from the machine code */
+				fprintf(out, "  (machine code of %s)\n", v->scope + 6);
+			else
+				fprintf(out, "  (%s%s%s)\n", v->param ? "param of " : "", v->scope,
+					v->inlined ? ", inlined" : "");
+		}
+		print_checks(out, c);
+	}
+}
+
+void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c)
+{
+	kt_json_obj_begin(j);
+	kt_json_kstr(j, "source", c->regs->source == KT_REGS_NMI ? "nmi_stack" :
+		     c->regs->source == KT_REGS_NOTE ? "elf_note" : "fixture");
+	kt_json_kstr(j, "state", state_name(c->state));
+	kt_json_kaddr(j, "rip", c->regs->r[KT_RIP]);
+	kt_json_kstr(j, "function", c->func);
+	kt_json_kuint(j, "offset", c->func_off);
+	kt_json_kstr(j, "module", c->module);
+	kt_json_kbool(j, "in_catchup_path", c->in_catchup);
+	if (c->in_catchup)
+		kt_json_kstr(j, "catchup_function", c->catchup_fn);
+	kt_json_key(j, "registers");
+	kt_json_obj_begin(j);
+	for (int r = 0; r < KT_NREGS; r++) {
+		char k[16];
+		snprintf(k, sizeof(k), "%s", kt_reg_name(r));
+		for (char *p = k; *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+		kt_json_kaddr(j, k, c->regs->r[r]);
+	}
+	kt_json_obj_end(j);
+	kt_json_key(j, "note");
+	kt_json_obj_begin(j);
+	kt_json_kbool(j, "found", c->has_note);
+	if (c->has_note)
+		kt_json_kaddr(j, "rip", c->note.r[KT_RIP]);
+	else
+		kt_json_kstr(j, "error", c->note_err);
+	kt_json_obj_end(j);
+	kt_json_key(j, "nmi_frame");
+	kt_json_obj_begin(j);
+	kt_json_kbool(j, "found", c->has_nmi);
+	if (c->has_nmi)
+		kt_json_kaddr(j, "pt_regs", c->nmi.where);
+	else
+		kt_json_kstr(j, "error", c->nmi_err);
+	kt_json_obj_end(j);
+	if (c->vars_done) {
+		if (c->vars_err[0])
+			kt_json_kstr(j, "variables_error", c->vars_err);
+		if (c->code_note[0])
+			kt_json_kstr(j, "code_reading", c->code_note);
+		kt_json_kstr(j, "scopes", c->chain);
+		kt_json_key(j, "variables");
+		kt_json_arr_begin(j);
+		for (int k = 0; k < c->nvars; k++) {
+			const struct kt_var *v = &c->vars[k];
+			kt_json_obj_begin(j);
+			kt_json_kstr(j, "name", v->name);
+			kt_json_kstr(j, "scope", v->scope[0] == '=' ? v->scope + 6 : v->scope);
+			kt_json_kstr(j, "from", v->scope[0] == '=' ? "machine_code" : "dwarf");
+			kt_json_kbool(j, "inlined", v->inlined);
+			kt_json_kbool(j, "param", v->param);
+			kt_json_kstr(j, "type", v->type);
+			kt_json_kstr(j, "kind", kind_name(v->kind));
+			kt_json_kstr(j, "location", v->where);
+			if (v->kind == KT_VAR_MEMORY)
+				kt_json_kaddr(j, "address", v->addr);
+			if (v->has_value) {
+				if (v->is_signed)
+					kt_json_kint(j, "value", (int64_t)v->value);
+				else if (v->is_pointer)
+					kt_json_kaddr(j, "value", v->value);
+				else
+					kt_json_kuint(j, "value", v->value);
+			} else {
+				kt_json_key(j, "value");
+				kt_json_null(j);
+			}
+			kt_json_obj_end(j);
+		}
+		kt_json_arr_end(j);
+		kt_json_key(j, "checks");
+		kt_json_obj_begin(j);
+		if (c->timer.has) {
+			kt_json_key(j, "hrtimer");
+			kt_json_obj_begin(j);
+			kt_json_kstr(j, "variable", c->timer.var);
+			kt_json_kaddr(j, "hrtimer", c->timer.addr);
+			kt_json_kbool(j, "is_running", c->timer.is_running);
+			kt_json_kint(j, "clock_base", c->timer.running_base);
+			kt_json_kint(j, "vm_pid", c->timer.vm_pid);
+			kt_json_kint(j, "vcpu_id", c->timer.vcpu_id);
+			if (c->timer.vm_pid >= 0) {
+				kt_json_kaddr(j, "kvm_lapic", c->timer.lapic);
+				kt_json_kint(j, "softexpires_ns", c->timer.softexpires_ns);
+				kt_json_kint(j, "period_ns", c->timer.period_ns);
+			}
+			kt_json_obj_end(j);
+		}
+		if (c->basenow.has) {
+			kt_json_key(j, "basenow");
+			kt_json_obj_begin(j);
+			kt_json_kint(j, "basenow_ns", c->basenow.basenow_ns);
+			kt_json_kint(j, "now_ns", c->basenow.now_ns);
+			kt_json_kint(j, "basenow_minus_now_ns", c->basenow.basenow_ns - c->basenow.now_ns);
+			if (c->basenow.has_left)
+				kt_json_kuint(j, "expiries_left", c->basenow.expiries_left);
+			kt_json_obj_end(j);
+		}
+		if (c->delta.has) {
+			kt_json_key(j, "delta");
+			kt_json_obj_begin(j);
+			kt_json_kint(j, "delta_ns", c->delta.delta_ns);
+			kt_json_kint(j, "target_expiration_ns", c->delta.target_ns);
+			kt_json_kint(j, "now_ns", c->delta.now_ns);
+			kt_json_kbool(j, "exact", c->delta.exact);
+			kt_json_obj_end(j);
+		}
+		kt_json_obj_end(j);
+	}
+	kt_json_obj_end(j);
+}
+
+void kt_json_contexts(struct kt_json *j, const struct kt_contexts *cs)
+{
+	kt_json_key(j, "cpus");
+	kt_json_arr_begin(j);
+	for (int i = 0; i < cs->n; i++) {
+		kt_json_obj_begin(j);
+		kt_json_kint(j, "cpu", cs->cpu[i].cpu);
+		kt_json_key(j, "context");
+		kt_json_context(j, &cs->cpu[i]);
+		kt_json_obj_end(j);
+	}
+	kt_json_arr_end(j);
+}

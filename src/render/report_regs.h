@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* kvmregs output: table and JSON (cpus[].context).  Layer render/. */
+#ifndef KT_RENDER_REPORT_REGS_H
+#define KT_RENDER_REPORT_REGS_H
+#include <stdio.h>
+#include "kernel/cpu_context.h"
+#include "kvmtimer/json.h"
+
+void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_contexts *c);
+void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c);
+void kt_json_contexts(struct kt_json *j, const struct kt_contexts *c);
+
+#endif
