@@ -13,7 +13,7 @@ FUZZ_CFLAGS  := -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude -Wall -Wextra \
 FUZZ_LDFLAGS := -fsanitize=fuzzer,address,undefined
 FUZZ_CORE    := $(patsubst src/%.c,$(FUZZ_OUT)/core/%.o,$(CORE_SRCS))
 FUZZ_CLI     := $(patsubst src/cli/%.c,$(FUZZ_OUT)/cli/%.o,$(filter-out src/cli/main.c,$(wildcard src/cli/*.c)))
-FUZZ_TARGETS := fuzz_walk fuzz_args fuzz_json fuzz_dump fuzz_dwarf
+FUZZ_TARGETS := fuzz_walk fuzz_args fuzz_json fuzz_dump fuzz_dwarf fuzz_regs
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_OUT)/%)
 FUZZ_SNAPDIR := $(abspath tests/snapshots)
 
@@ -43,6 +43,9 @@ $(FUZZ_OUT)/fuzz_args: $(FUZZ_OUT)/fuzz/fuzz_args.o $(FUZZ_OUT)/snapshot.o $(FUZ
 $(FUZZ_OUT)/fuzz_json: $(FUZZ_OUT)/fuzz/fuzz_json.o $(FUZZ_OUT)/fuzz/jsoncheck.o $(FUZZ_CORE)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ldw -lelf -lm
 
+$(FUZZ_OUT)/fuzz_regs: $(FUZZ_OUT)/fuzz/fuzz_regs.o $(FUZZ_CORE)
+	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ldw -lelf -lm
+
 $(FUZZ_OUT)/fuzz_dump: $(FUZZ_OUT)/fuzz/fuzz_dump.o $(FUZZ_CLI) $(FUZZ_CORE)
 	$(FUZZ_CC) $(FUZZ_LDFLAGS) -o $@ $^ -ldw -lelf -lkdumpfile -lm
 
@@ -56,7 +59,7 @@ fuzz-build: $(FUZZ_BINS)
 fuzz-snapshots: snapshots
 
 # Short run in `make check`: replay the committed corpus and regressions, then
-# FUZZ_SECONDS of new inputs per target (5 targets: ~25 s).
+# FUZZ_SECONDS of new inputs per target (6 targets: ~30 s).
 FUZZ_SECONDS ?= 5
 CHECK_SUITES += fuzz-short
 fuzz-short: $(FUZZ_BINS)

@@ -15,7 +15,7 @@ ALL_TARGETS += $(SNAP_GOLDEN)
 $(SNAP_GOLDEN): tests/snapshot/golden.c tests/snapshot/snapshot.c $(CORE_LIB) $(wildcard tests/snapshot/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/snapshot -o $@ tests/snapshot/golden.c tests/snapshot/snapshot.c \
-		$(CORE_LIB) $(LDFLAGS) -lz -lm
+		$(CORE_LIB) $(LDFLAGS) -lz $(CORE_LIBS) -lm
 
 # The recorder: the CLI's reader (libdw + libkdumpfile) and the unit fixture.
 $(SNAP_RECORD): tests/snapshot/record.c $(CLI_OBJS) $(CORE_LIB) tests/unit/fixture.c $(wildcard tests/snapshot/*.h)

@@ -17,6 +17,7 @@
 
 #define KT_DWARF_FILES 4
 #define KT_DWARF_STACK 16
+#define KT_DWARF_DEPTH 32	/* scopes nested at one PC */
 
 struct dwarf_file {
 	char path[4096];
@@ -382,10 +383,14 @@ static bool cfa_at(Dwfl_Module *mod, Dwarf_Addr pc, struct eval *e)
 		size_t nops;
 		if (!cfis[i] || dwarf_cfi_addrframe(cfis[i], pc - (i ? bias2 : bias), &fr) != 0)
 			continue;
-		bool ok = dwarf_frame_cfa(fr, &ops, &nops) == 0 && nops == 1 &&
-			  ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31;
+		/* libdw states a CFA rule as DW_OP_bregx reg, offset. */
+		bool ok = dwarf_frame_cfa(fr, &ops, &nops) == 0 && nops == 1;
 		uint64_t r = 0;
-		if (ok && reg_value(e, ops[0].atom - DW_OP_breg0, &r)) {
+		if (ok && ops[0].atom == DW_OP_bregx && reg_value(e, (int)ops[0].number, &r)) {
+			e->cfa = r + ops[0].number2;
+			e->has_cfa = true;
+		} else if (ok && ops[0].atom >= DW_OP_breg0 && ops[0].atom <= DW_OP_breg31 &&
+			   reg_value(e, ops[0].atom - DW_OP_breg0, &r)) {
 			e->cfa = r + ops[0].number;
 			e->has_cfa = true;
 		}
@@ -396,6 +401,8 @@ static bool cfa_at(Dwfl_Module *mod, Dwarf_Addr pc, struct eval *e)
 	return false;
 }
 
+/* scope: the function or inlined instance the variable belongs to (a lexical
+ * block's is the nearest one around it). */
 static void add_var(Dwarf_Die *die, Dwarf_Die *scope, Dwarf_Addr pc, struct eval *e,
 		    struct kt_var *vars, int max, int *n)
 {
@@ -472,12 +479,37 @@ enum kt_status kt_dwarf_vars_at(struct kt_dwarf *d, const char *path, const char
 	if (!cu)
 		return kt_err_set(err, KT_ENODATA, 0, "%s: no DWARF compile unit covers %s+%#" PRIx64,
 				  path, function, offset);
-	int ns = dwarf_getscopes(cu, pc - bias, &scopes);
-	if (ns <= 0) {
-		free(scopes);
+	/* The concrete nesting at the PC, outermost first: the out-of-line
+	 * function, its blocks, the inlined instances inside it.  (dwarf_getscopes
+	 * continues an inlined instance with its abstract origin's scopes, which
+	 * would lose the caller's variables: basenow of __hrtimer_run_queues
+	 * around an inlined __run_hrtimer.) */
+	Dwarf_Die nest[KT_DWARF_DEPTH];
+	int ns = 0;
+	Dwarf_Die cur = *cu, child;
+	for (bool found = true; found && ns < KT_DWARF_DEPTH;) {
+		found = false;
+		if (dwarf_child(&cur, &child) != 0)
+			break;
+		do {
+			int t = dwarf_tag(&child);
+			if ((t == DW_TAG_subprogram || t == DW_TAG_inlined_subroutine ||
+			     t == DW_TAG_lexical_block) && dwarf_haspc(&child, pc - bias) > 0) {
+				nest[ns++] = child;
+				cur = child;
+				found = true;
+				break;
+			}
+		} while (dwarf_siblingof(&child, &child) == 0);
+	}
+	if (!ns)
 		return kt_err_set(err, KT_ENODATA, 0, "%s: no DWARF scope at %s+%#" PRIx64, path,
 				  function, offset);
-	}
+	scopes = malloc(sizeof(*scopes) * (size_t)ns);
+	if (!scopes)
+		return kt_err_set(err, KT_ENOMEM, 0, "out of memory");
+	for (int i = 0; i < ns; i++)	/* innermost first */
+		scopes[i] = nest[ns - 1 - i];
 	cfa_at(f->mod, pc, &e);
 	size_t used = 0;
 	for (int i = 0; i < ns; i++) {
@@ -494,10 +526,13 @@ enum kt_status kt_dwarf_vars_at(struct kt_dwarf *d, const char *path, const char
 		}
 		if (dwarf_child(s, &child) != 0)
 			continue;
+		Dwarf_Die *owner = s;
+		for (int k = i; k < ns && dwarf_tag(owner) == DW_TAG_lexical_block; k++)
+			owner = &scopes[k];
 		do {
 			int ct = dwarf_tag(&child);
 			if (ct == DW_TAG_variable || ct == DW_TAG_formal_parameter)
-				add_var(&child, s, pc - bias, &e, vars, max, n);
+				add_var(&child, owner, pc - bias, &e, vars, max, n);
 		} while (dwarf_siblingof(&child, &child) == 0);
 	}
 	free(scopes);
