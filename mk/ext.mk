@@ -47,3 +47,8 @@ ext-e2e: $(EXT_SO) vmcores
 	@tests/run-suite.sh ext-e2e $(BUILD)/test-logs tests/ext/e2e.sh
 ext-reader: $(EXT_PROBE) vmcores
 	@tests/run-suite.sh ext-reader $(BUILD)/test-logs python3 tests/ext/reader.py --probe $(EXT_PROBE)
+# kvmregs against crash's help -r / bt -a / rd and the manifests (tests/ext/regs.py).
+CHECK_SUITES += ext-regs
+.PHONY: ext-regs
+ext-regs: $(EXT_SO) vmcores
+	@BUILD=$(BUILD) tests/run-suite.sh ext-regs $(BUILD)/test-logs python3 tests/ext/regs.py

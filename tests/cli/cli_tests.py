@@ -280,7 +280,7 @@ def suite_backend():
 
 # ---------------------------------------------------------------- agree
 AGREE = [("kvmlapic", ["kvmlapic", "-a", "-j"]), ("kvmhrtimer", ["kvmhrtimer", "-j"]),
-         ("kvmtriage", ["kvmtriage", "-j"])]
+         ("kvmtriage", ["kvmtriage", "-j"]), ("kvmregs", ["kvmregs", "-j"])]
 
 
 def json_diff(a, b, path="", out=None, limit=20):

@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+"""regs.py — kvmregs (registers as evidence) in crash, on the scenario dumps.
+
+Each claim is checked against something kvmregs did not compute:
+  - the registers: crash's own `help -r` (the dump's notes) and, on kdump
+    captures, the exception RIP of crash's `bt -a` (the NMI frame);
+  - a variable read from memory: crash's `rd -64` of the address kvmregs names;
+  - the hrtimer: the factory's record of the running hrtimer (manifest
+    factory.storm, read through QEMU's gdbstub) and the manifest's storm vCPU;
+  - expiries left: recomputed here from basenow, crash's `struct hrtimer` of
+    the timer, and the manifest's period.
+On healthy dumps no CPU may be flagged; on the corrupt dump crash must survive
+and every problem must be a named error.  TAP lines, SKIP for a missing dump.
+"""
+import json, os, re, sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import crashrun  # noqa: E402
+from e2e import T, parse_json, hexnorm  # noqa: E402
+
+SO = crashrun.DEFAULT_SO
+
+
+def help_r(text):
+    """crash `help -r`: {cpu: {"RIP": v, ...}} from its "CPU N:" blocks."""
+    regs, cpu = {}, None
+    for line in (text or "").splitlines():
+        m = re.match(r"\s*CPU (\d+):", line)
+        if m:
+            cpu = int(m.group(1))
+            regs[cpu] = {}
+            continue
+        if cpu is None:
+            continue
+        for name, val in re.findall(r"([A-Z0-9_]+):\s*([0-9a-fA-F]{4,16})\b", line):
+            regs[cpu][name] = int(val, 16)
+    return regs
+
+
+CRASH_NAME = {"RFLAGS": "RFLAGS", "ORIG_RAX": "ORIG_RAX"}
+
+
+def contexts(doc):
+    return {c["cpu"]: c["context"] for c in (doc or {}).get("cpus", [])}
+
+
+def var(ctx, name):
+    for v in ctx.get("variables", []):
+        if v["name"] == name and v.get("value") is not None:
+            return v
+    return None
+
+
+def check_notes_vs_crash(name, ctxs, hr):
+    bad, n = [], 0
+    for cpu, c in ctxs.items():
+        if c["source"] != "elf_note":
+            continue
+        mine = {k.upper(): hexnorm(v) for k, v in c["registers"].items()}
+        theirs = hr.get(cpu)
+        if not theirs:
+            bad.append("CPU %d: crash's help -r has no registers" % cpu)
+            continue
+        for reg in ("RIP", "RSP", "RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "R8", "R12", "R14", "R15"):
+            if reg in theirs:
+                n += 1
+                if theirs[reg] != mine.get(reg):
+                    bad.append("CPU %d %s: crash %#x, kvmregs %#x" % (cpu, reg, theirs[reg], mine.get(reg) or 0))
+    T.ok(n > 0 and not bad, "%s: note registers equal crash's help -r (%d compared)" % (name, n),
+         "\n".join(bad[:10]))
+
+
+def storm(name, e, doc, ctxs, man, s, cmds):
+    fac = man.get("factory", {}).get("storm") or {}
+    loop = [(cpu, c) for cpu, c in ctxs.items() if c.get("in_catchup_path")]
+    if not T.ok(len(loop) == 1, "%s: exactly one CPU in the catch-up path (%s)" % (name, [c for c, _ in loop]),
+                json.dumps({c: x.get("function") for c, x in ctxs.items()})):
+        return
+    cpu, c = loop[0]
+    if fac.get("cpu") is not None:
+        T.ok(cpu == fac["cpu"], "%s: it is the CPU the factory saw running the storm hrtimer (%s)"
+             % (name, fac.get("cpu")))
+    T.ok(c["function"] in ("__hrtimer_run_queues", "hrtimer_interrupt", "apic_timer_fn",
+                           "advance_periodic_target_expiration", "kvm_read_l1_tsc",
+                           "apic_timer_expired", "__run_hrtimer"),
+         "%s: CPU %d RIP is %s+%d" % (name, cpu, c["function"], c["offset"]))
+    ch = (c.get("checks") or {}).get("hrtimer") or {}
+    if not T.ok(bool(ch), "%s: a struct hrtimer * is live in CPU %d's registers" % (name, cpu),
+                json.dumps(c.get("variables"))[:1500]):
+        return
+    want = hexnorm(fac.get("hrtimer"))
+    T.ok(want is not None and hexnorm(ch["hrtimer"]) == want,
+         "%s: the decoded hrtimer (%s in %s) is the one the factory saw running (%s)"
+         % (name, ch["hrtimer"], ch.get("variable"), fac.get("hrtimer")))
+    T.ok(ch.get("is_running") is True, "%s: and it is the clock base's running timer" % name)
+    mvm = next((m for m in man.get("vms", []) if m.get("name") == "storm"), {})
+    T.ok(ch.get("vm_pid") == mvm.get("pid") and ch.get("vcpu_id") == 0,
+         "%s: it belongs to the manifest's storm VM pid %s vCPU 0" % (name, mvm.get("pid")),
+         "got VM %s vCPU %s" % (ch.get("vm_pid"), ch.get("vcpu_id")))
+    # The variable's register really holds that value (crash's help -r).
+    v = next((x for x in c.get("variables", []) if x.get("type") == "struct hrtimer *"
+              and x.get("kind") == "register" and x.get("value")), None)
+    hr = help_r(s.out(cmds.index("help -r")))
+    if c["source"] == "elf_note" and v:
+        reg = v["location"].split()[0]
+        T.ok(hr.get(cpu, {}).get(reg) == hexnorm(v["value"]),
+             "%s: %s = %s is %s in crash's help -r for CPU %d" % (name, v["name"], v["value"], reg, cpu))
+    b = (c.get("checks") or {}).get("basenow")
+    bn = var(c, "basenow")
+    if not T.ok(bool(b) and bn is not None, "%s: basenow decoded (%s)" % (name, bn and bn.get("location")),
+                json.dumps(c.get("variables"))[:1500]):
+        return
+    if bn.get("kind") == "memory":
+        got = s.out(cmds.index("rd -64 %s" % bn["address"]))
+        m = re.search(r":\s+([0-9a-f]{16})", got or "")
+        T.ok(m and int(m.group(1), 16) == (bn["value"] & (2**64 - 1)),
+             "%s: basenow %d at %s equals crash's rd -64 there" % (name, bn["value"], bn["address"]),
+             got)
+    # Expiries left: from crash's own struct hrtimer and the manifest's period.
+    so = s.out(cmds.index("struct hrtimer._softexpires %s" % ch["hrtimer"])) or ""
+    m = re.search(r"_softexpires = (-?\d+)", so)
+    mv0 = next((x for x in mvm.get("vcpus", []) if x.get("id") == 0), {})
+    per = mv0.get("period_ns")
+    if T.ok(m is not None and per, "%s: crash prints the timer's _softexpires (%s), manifest period %s"
+            % (name, m and m.group(1), per), so):
+        soft = int(m.group(1))
+        want = 0 if b["basenow_ns"] < soft else (b["basenow_ns"] - soft) // per + 1
+        T.ok(b.get("expiries_left") == want,
+             "%s: expiries left %s == (basenow %d - expires %d) // %d + 1 = %d"
+             % (name, b.get("expiries_left"), b["basenow_ns"], soft, per, want))
+    T.ok(abs(b["basenow_minus_now_ns"]) < 60 * 10**9,
+         "%s: basenow is within a minute of the timekeeper's now (%+d ns)" % (name, b["basenow_minus_now_ns"]))
+    # The triage verdict cites it, with the same numbers.
+    tri = parse_json(s.out(cmds.index("kvmtriage -j")))
+    ev = (tri or {}).get("register_evidence", "")
+    T.ok(("CPU %d stopped at %s+%d" % (cpu, c["function"], c["offset"])) in ev and
+         ("%d expiries left" % b.get("expiries_left", -1)) in ev and ev in tri.get("verdict", ""),
+         "%s: kvmtriage's verdict cites the registers" % name, ev)
+    tab = s.out(cmds.index("kvmtriage")) or ""
+    T.ok(("CPU %d stopped at %s+%d" % (cpu, c["function"], c["offset"])) in tab,
+         "%s: and so does its table" % name)
+
+
+def kdump(name, e, doc, ctxs, man, s, cmds):
+    """A kdump capture after an NMI: the NMI frame must be found where crash's
+    bt -a shows an exception RIP on the NMI stack."""
+    bt = s.out(cmds.index("bt -a")) or ""
+    want = {}
+    cpu = None
+    nmi = False
+    for line in bt.splitlines():
+        m = re.match(r"PID:.*CPU: (\d+)", line)
+        if m:
+            cpu, nmi = int(m.group(1)), False
+        if "end_repeat_nmi" in line:
+            nmi = True
+        m = re.search(r"\[exception RIP: ([\w.]+)\+(\d+)\]", line)
+        if m and nmi and cpu is not None and cpu not in want:
+            want[cpu] = (m.group(1), int(m.group(2)))
+    if not want:
+        T.skip("%s: NMI frames vs crash's bt -a" % name, "crash's bt -a shows no end_repeat_nmi exception RIP")
+        return
+    for cpu, (fn, off) in sorted(want.items()):
+        c = ctxs.get(cpu) or {}
+        T.ok(c.get("source") == "nmi_stack" and c.get("function") == fn and c.get("offset") == off,
+             "%s: CPU %d's NMI frame found: %s+%s (crash bt -a: %s+%d)"
+             % (name, cpu, c.get("function"), c.get("offset"), fn, off),
+             json.dumps({k: c.get(k) for k in ("source", "nmi_frame", "note", "rip")}))
+
+
+def main():
+    index = crashrun.load_index()
+    names = [x.get("name") for x in index]
+    for name in ["healthy", "healthy-elf", "storm", "corrupt", "healthy-kdump", "storm-kdump"]:
+        e = crashrun.find(index, name)
+        if not e or crashrun.usable(e):
+            T.skip("%s: kvmregs" % name, "not in vmcores/index.json" if not e else crashrun.usable(e))
+            continue
+        man = json.load(open(e["manifest"])) if e.get("manifest") and os.path.exists(e["manifest"]) else {}
+        cmds = ["kvmregs -j", "kvmregs", "help -r", "kvmtriage -j", "kvmtriage", "bt -a"]
+        s = crashrun.run(e, cmds, so=SO, timeout=900)
+        doc = parse_json(s.out(0))
+        if not T.ok(doc is not None and s.alive_after(len(cmds) - 1),
+                    "%s: kvmregs -j prints JSON and crash survives every command" % name,
+                    (s.out(0) or "")[-600:] + s.stderr[-600:]):
+            continue
+        ctxs = contexts(doc)
+        T.ok(len(ctxs) > 0, "%s: register sets for %d CPU(s)" % (name, len(ctxs)))
+        check_notes_vs_crash(name, ctxs, help_r(s.out(2)))
+        base = name.replace("-elf", "").replace("-kdump", "")
+        if base == "healthy":
+            flagged = [c for c, x in ctxs.items() if x.get("in_catchup_path")]
+            T.ok(not flagged and "register_evidence" not in doc,
+                 "%s: no CPU flagged in the catch-up path" % name, flagged)
+            states = {c: x.get("state") for c, x in ctxs.items()}
+            T.ok(all(v in ("idle", "user", "kernel") for v in states.values()) and
+                 any(v == "idle" for v in states.values()),
+                 "%s: CPUs classified, idle ones say idle: %s" % (name, states))
+            tab = s.out(1) or ""
+            T.ok(" idle " in tab and "IN CATCH-UP PATH" not in tab, "%s: the table says idle" % name)
+            tri = parse_json(s.out(3)) or {}
+            T.ok("stopped at" not in tri.get("verdict", "x stopped at"), "%s: the verdict cites no registers" % name)
+        elif base == "storm":
+            extra = []
+            loop = [(c, x) for c, x in ctxs.items() if x.get("in_catchup_path")]
+            ch = ((loop[0][1].get("checks") or {}).get("hrtimer") or {}) if loop else {}
+            bn = var(loop[0][1], "basenow") if loop else None
+            if ch:
+                extra.append("struct hrtimer._softexpires %s" % ch["hrtimer"])
+            if bn and bn.get("kind") == "memory":
+                extra.append("rd -64 %s" % bn["address"])
+            s2 = crashrun.run(e, cmds + extra, so=SO, timeout=900)
+            storm(name, e, doc, ctxs, man, s2, cmds + extra)
+        elif base == "corrupt":
+            errs = [x.get("nmi_frame", {}).get("error", "") for x in ctxs.values()]
+            T.ok(all(errs), "%s: every CPU without an NMI frame says why" % name, errs)
+        if name.endswith("-kdump"):
+            kdump(name, e, doc, ctxs, man, s, cmds)
+    print("1..%d" % T.n)
+    return 1 if T.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
