@@ -100,7 +100,7 @@ static struct command_table_entry command_table[] = {
 static void __attribute__((constructor)) kvmtimer_init(void)
 {
 	register_extension(command_table);
-	fprintf(fp, "kvmtimer %s (git %s): kvmtriage, kvmlapic, kvmhrtimer, kvmtsc\n",
+	fprintf(fp, "kvmtimer %s (git %s): kvmtriage, kvmlapic, kvmhrtimer, kvmtsc, kvmregs\n",
 		kt_version, kt_git_describe);
 #ifdef KT_CRASH_VERSION
 	if (build_version && strcmp(build_version, KT_CRASH_VERSION))

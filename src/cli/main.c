@@ -307,7 +307,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		known |= !strcmp(command, commands[i]);
 	if (!known) {
-		fprintf(stderr, "kvmtimer: unknown command '%s': kvmtriage, kvmlapic, kvmhrtimer or kvmtsc\n",
+		fprintf(stderr, "kvmtimer: unknown command '%s': kvmtriage, kvmlapic, kvmhrtimer, kvmtsc or kvmregs\n",
 			command);
 		return EXIT_USAGE;
 	}
