@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "kvmtimer/regs.h"
-#include "../src/core/codeflow.h"
+#include "../src/kernel/codeflow.h"
 
 static const struct kt_ptregs_layout ptregs = {
 	{ 0, 8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 120, 128, 136, 144, 152, 160 },
