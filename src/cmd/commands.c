@@ -412,7 +412,7 @@ static enum kt_cmd_status cmd_kvmregs(struct kt_session *s, int argc, char **arg
 			fprintf(out, "note: %s; KVM owners not decoded\n", e.msg);
 		kt_print_contexts(out, &h, &c);
 		if (h.register_evidence[0])
-			fprintf(out, "\nEVIDENCE %s\n", h.register_evidence);
+			fprintf(out, "\nEVIDENCE %s\n", kt_tab(h.register_evidence));
 	}
 	st = in ? KT_CMD_ALARM : KT_CMD_OK;
 	kt_contexts_free(&c);

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include "render/report.h"
 #include "render/report_regs.h"
 
 static const char *state_name(enum kt_ctx_state s)
@@ -69,7 +70,7 @@ static void print_regs(FILE *out, const struct kt_regs *r)
 static void print_checks(FILE *out, const struct kt_cpu_context *c)
 {
 	if (c->timer.has) {
-		fprintf(out, "        hrtimer  %s = 0x%" PRIx64 " %s", c->timer.var, c->timer.addr,
+		fprintf(out, "        hrtimer  %s = 0x%" PRIx64 " %s", kt_tab(c->timer.var), c->timer.addr,
 			c->timer.is_running ? "is this CPU's running timer" : "is NOT a running timer of this CPU");
 		if (c->timer.is_running)
 			fprintf(out, " (clock base %d)", c->timer.running_base);
@@ -103,27 +104,27 @@ void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_conte
 			fputc('\n', out);
 		fprintf(out, "CPU %-3d %-6s RIP %016" PRIx64 " %s%s+%" PRIu64 "%s%s%s  [%s]%s\n", c->cpu,
 			state_name(c->state), c->regs->r[KT_RIP], c->func[0] ? "" : "?",
-			c->func, c->func_off, c->module[0] ? " [" : "", c->module,
+			kt_tab(c->func), c->func_off, c->module[0] ? " [" : "", kt_tab(c->module),
 			c->module[0] ? "]" : "", kt_regs_source_name(c->regs->source),
 			c->in_catchup ? "  IN CATCH-UP PATH" : "");
 		if (c->has_nmi)
 			fprintf(out, "        NMI frame (pt_regs) at 0x%" PRIx64 " on the NMI stack%s\n",
 				c->nmi.where, c->has_note ? "; the ELF note holds the NMI handler's own registers" : "");
 		else
-			fprintf(out, "        NMI stack: %s\n", c->nmi_err);
+			fprintf(out, "        NMI stack: %s\n", kt_tab(c->nmi_err));
 		if (!c->has_note)
-			fprintf(out, "        ELF note: %s\n", c->note_err);
+			fprintf(out, "        ELF note: %s\n", kt_tab(c->note_err));
 		else if (c->has_nmi)
 			fprintf(out, "        ELF note RIP %016" PRIx64 "\n", c->note.r[KT_RIP]);
 		print_regs(out, c->regs);
 		if (!c->vars_done)
 			continue;
 		if (c->vars_err[0])
-			fprintf(out, "        DWARF: %s\n", c->vars_err);
+			fprintf(out, "        DWARF: %s\n", kt_tab(c->vars_err));
 		else
-			fprintf(out, "        scopes at RIP: %s\n", c->chain[0] ? c->chain : "?");
+			fprintf(out, "        scopes at RIP: %s\n", c->chain[0] ? kt_tab(c->chain) : "?");
 		if (c->code_note[0])
-			fprintf(out, "        code: %s\n", c->code_note);
+			fprintf(out, "        code: %s\n", kt_tab(c->code_note));
 		if (!c->nvars) {
 			print_checks(out, c);
 			continue;
@@ -131,12 +132,12 @@ void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_conte
 		fprintf(out, "        %-14s %-26s %-22s %s\n", "variable", "type", "location", "value");
 		for (int k = 0; k < c->nvars; k++) {
 			const struct kt_var *v = &c->vars[k];
-			fprintf(out, "        %-14s %-26s %-22s ", v->name, v->type, v->where);
+			fprintf(out, "        %-14s %-26s %-22s ", kt_tab(v->name), kt_tab(v->type), kt_tab(v->where));
 			print_value(out, v);
 			if (v->scope[0] == '=')	/* "=code FN": read from the machine code */
-				fprintf(out, "  (machine code of %s)\n", v->scope + 6);
+				fprintf(out, "  (machine code of %s)\n", kt_tab(v->scope + 6));
 			else
-				fprintf(out, "  (%s%s%s)\n", v->param ? "param of " : "", v->scope,
+				fprintf(out, "  (%s%s%s)\n", v->param ? "param of " : "", kt_tab(v->scope),
 					v->inlined ? ", inlined" : "");
 		}
 		print_checks(out, c);
@@ -204,6 +205,8 @@ void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c)
 			if (v->kind == KT_VAR_MEMORY)
 				kt_json_kaddr(j, "address", v->addr);
 			if (v->has_value) {
+				/* exact twin for readers that hold numbers in doubles */
+				kt_json_kaddr(j, "value_hex", v->value);
 				if (v->is_signed)
 					kt_json_kint(j, "value", (int64_t)v->value);
 				else if (v->is_pointer)
