@@ -55,6 +55,11 @@ def check_notes_vs_crash(name, ctxs, hr):
     bad, n = [], 0
     for cpu, c in ctxs.items():
         if c["source"] != "elf_note":
+            # The NMI frame is the context; the note still is what help -r shows.
+            if (c.get("note") or {}).get("found"):
+                n += 1
+                if hexnorm(c["note"]["rip"]) != hr.get(cpu, {}).get("RIP"):
+                    bad.append("CPU %d note RIP: crash %s, kvmregs %s" % (cpu, hr.get(cpu, {}).get("RIP"), c["note"]["rip"]))
             continue
         mine = {k.upper(): hexnorm(v) for k, v in c["registers"].items()}
         theirs = hr.get(cpu)
@@ -192,12 +197,29 @@ def main():
             flagged = [c for c, x in ctxs.items() if x.get("in_catchup_path")]
             T.ok(not flagged and "register_evidence" not in doc,
                  "%s: no CPU flagged in the catch-up path" % name, flagged)
-            states = {c: x.get("state") for c, x in ctxs.items()}
-            T.ok(all(v in ("idle", "user", "kernel") for v in states.values()) and
-                 any(v == "idle" for v in states.values()),
-                 "%s: CPUs classified, idle ones say idle: %s" % (name, states))
+            # Idle or not, by crash: the byte before RIP (hlt is f4) and RIP's symbol.
+            chk = []
+            for c, x in sorted(ctxs.items()):
+                rip = hexnorm(x["rip"])
+                chk += ["rd -8 %#x 1" % (rip - 1), "sym %#x" % rip]
+            s3 = crashrun.run(e, chk, so=SO, timeout=600)
+            bad, idle = [], 0
+            for i, (c, x) in enumerate(sorted(ctxs.items())):
+                m = re.search(r":\s+([0-9a-f]{2})\b", s3.out(2 * i) or "")
+                sym = (s3.out(2 * i + 1) or "").split()
+                fn = sym[2] if len(sym) > 2 else ""
+                want = (m and m.group(1) == "f4") or "idle" in fn or "safe_halt" in fn
+                if x.get("cs") == "user" or x.get("state") == "user":
+                    continue
+                idle += bool(want)
+                if (x.get("state") == "idle") != bool(want):
+                    bad.append("CPU %d: %s, crash: byte before RIP %s, symbol %s"
+                               % (c, x.get("state"), m and m.group(1), fn))
+            T.ok(not bad, "%s: a CPU is 'idle' exactly when crash shows hlt before RIP or an idle "
+                 "function (%d idle of %d)" % (name, idle, len(ctxs)), "\n".join(bad))
             tab = s.out(1) or ""
-            T.ok(" idle " in tab and "IN CATCH-UP PATH" not in tab, "%s: the table says idle" % name)
+            T.ok("IN CATCH-UP PATH" not in tab and (" idle " in tab) == (idle > 0),
+                 "%s: the table flags nothing and says idle where idle" % name)
             tri = parse_json(s.out(3)) or {}
             T.ok("stopped at" not in tri.get("verdict", "x stopped at"), "%s: the verdict cites no registers" % name)
         elif base == "storm":
