@@ -7,6 +7,10 @@
 /* reader_crash.c */
 extern const struct kt_reader_ops kt_crash_reader_ops;
 int kt_crash_module_generation(void);
+/* fn(arg) under a temporary longjmp target: false when crash error(FATAL)ed
+ * inside it.  A Ctrl-C inside it goes on to crash's prompt. */
+#include <stdbool.h>
+bool kt_crash_guarded_call(int (*fn)(char *), char *arg, int *ret);
 
 /* help.c: crash-style help pages (NAME, SYNOPSIS, DESCRIPTION, EXAMPLES). */
 extern char *kt_help_kvmlapic[];

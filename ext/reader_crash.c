@@ -6,8 +6,11 @@
  * FAULT_ON_ERROR longjmp back to the prompt and would leave the core
  * half-done.  So reads use RETURN_ON_ERROR|QUIET, gdb requests use
  * GNU_RETURN_ON_ERROR, symbol_value() is only called after symbol_exists(),
- * and the one crash routine that may still error(FATAL) (loading module
- * symbols) runs under a temporary longjmp target (guarded_call()).
+ * and what may still error(FATAL) runs under a temporary longjmp target
+ * (guard_begin/guard_end): loading module symbols, and every read — for a
+ * vmalloc or module address readmem() walks the page tables itself with
+ * FAULT_ON_ERROR (x86_64 FILL_PUD/PMD/PTBL), so a page-table page missing
+ * from the dump would otherwise abandon the command mid-document.
  */
 #include "defs.h"
 #include <ctype.h>
@@ -104,14 +107,61 @@ static long gdb_member(const char *type, const char *path, char what)
 	return -1;
 }
 
+/*
+ * A temporary longjmp target for crash's error(FATAL): guard_begin() saves
+ * crash's main_loop_env and output streams (crash's message about the fault
+ * is discarded: the core reports the address itself), then the caller does
+ *	if (setjmp(pc->main_loop_env) == 0) { ...crash call... }
+ * and guard_end() puts everything back.  Only the setjmp can live in the
+ * caller's frame; state is static so that it survives the longjmp.
+ */
+static struct {
+	jmp_buf saved;
+	FILE *fp, *error_fp;
+	int sigint_cnt;
+	ulonglong sigint_flag;
+} guard;
+
+static void guard_begin(void)
+{
+	memcpy(guard.saved, pc->main_loop_env, sizeof(jmp_buf));
+	guard.fp = fp;
+	guard.error_fp = pc->error_fp;
+	guard.sigint_cnt = pc->sigint_cnt;
+	guard.sigint_flag = pc->flags & _SIGINT_;
+	fp = pc->nullfp;
+	pc->error_fp = pc->nullfp;
+}
+
+/* faulted: the crash call longjmp'ed.  A Ctrl-C is the user's, not a fault:
+ * it is passed on to crash's prompt (the command stops, as for any other
+ * crash command) instead of being reported as missing data. */
+static void guard_end(bool faulted)
+{
+	memcpy(pc->main_loop_env, guard.saved, sizeof(jmp_buf));
+	fp = guard.fp;
+	pc->error_fp = guard.error_fp;
+	if (faulted && (pc->sigint_cnt != guard.sigint_cnt ||
+			(pc->flags & _SIGINT_) != guard.sigint_flag))
+		longjmp(pc->main_loop_env, 1);
+}
+
 static enum kt_status crash_read(void *ctx, uint64_t addr, void *buf, size_t len)
 {
+	static volatile bool ok;	/* static: must survive the longjmp */
+
 	(void)ctx;
 	if (len == 0)
 		return KT_OK;
-	if (!readmem(addr, KVADDR, buf, (long)len, "kvmtimer", RETURN_ON_ERROR | QUIET))
-		return KT_EFAULT;
-	return KT_OK;
+	ok = false;
+	guard_begin();
+	if (setjmp(pc->main_loop_env) == 0) {
+		ok = readmem(addr, KVADDR, buf, (long)len, "kvmtimer", RETURN_ON_ERROR | QUIET);
+		guard_end(false);
+	} else {
+		guard_end(true);
+	}
+	return ok ? KT_OK : KT_EFAULT;
 }
 
 static enum kt_status crash_symbol(void *ctx, const char *name, uint64_t *addr)
@@ -313,26 +363,21 @@ static enum kt_status crash_vmcoreinfo(void *ctx, const char *key, char *buf, si
  * Run fn(arg) with crash's longjmp target pointed here, so an error(FATAL)
  * inside it returns false to us instead of abandoning our caller.  Output
  * crash prints on the way (the module table `mod -s` shows) is discarded.
+ * A Ctrl-C meanwhile stops the command (guard_end), as crash's own would.
  */
-static bool guarded_call(int (*fn)(char *), char *arg, int *ret)
+bool kt_crash_guarded_call(int (*fn)(char *), char *arg, int *ret)
 {
-	static jmp_buf saved;	/* static: must survive the longjmp */
-	static FILE *saved_fp, *saved_error_fp;
-	static volatile bool ok;
+	static volatile bool ok;	/* static: must survive the longjmp */
 
-	memcpy(saved, pc->main_loop_env, sizeof(jmp_buf));
-	saved_fp = fp;
-	saved_error_fp = pc->error_fp;
-	fp = pc->nullfp;
-	pc->error_fp = pc->nullfp;
 	ok = false;
+	guard_begin();
 	if (setjmp(pc->main_loop_env) == 0) {
 		*ret = fn(arg);
 		ok = true;
+		guard_end(false);
+	} else {
+		guard_end(true);
 	}
-	memcpy(pc->main_loop_env, saved, sizeof(jmp_buf));
-	fp = saved_fp;
-	pc->error_fp = saved_error_fp;
 	return ok;
 }
 
@@ -380,7 +425,7 @@ static enum kt_status crash_load_module_debuginfo(void *ctx, const char *module,
 		if (*p == '_')
 			*p = '-';
 	if (!(lm->mod_flags & MOD_LOAD_SYMS) &&
-	    (!guarded_call(load_module_symbols_helper, name, &loaded) || !loaded))
+	    (!kt_crash_guarded_call(load_module_symbols_helper, name, &loaded) || !loaded))
 		return kt_err_set(err, KT_ENOENT, 0,
 				  "%s types not found: run 'mod -s %s /path/to/%s.ko' with the "
 				  "module's debuginfo (e.g. from the kernel's -dbg package)",

@@ -52,3 +52,9 @@ CHECK_SUITES += ext-regs
 .PHONY: ext-regs
 ext-regs: $(EXT_SO) vmcores
 	@BUILD=$(BUILD) tests/run-suite.sh ext-regs $(BUILD)/test-logs python3 tests/ext/regs.py
+# The pt-hole dump: a page-table page outside RAM under a struct kvm (issue #13).
+CHECK_SUITES += ext-pthole
+.PHONY: ext-pthole
+ext-pthole: $(EXT_SO) $(EXT_PROBE) vmcores
+	@tests/run-suite.sh ext-pthole $(BUILD)/test-logs python3 tests/ext/pthole.py \
+		--so $(EXT_SO) --probe $(EXT_PROBE)

@@ -52,7 +52,7 @@ if os.path.exists(index):
     except Exception: old = []
 names = {e["name"] for e in new}
 keep = [e for e in old if e["name"] not in names and os.path.exists(e.get("vmcore", ""))]
-order = {n: i for i, n in enumerate(["healthy", "healthy-elf", "stale-fixed", "storm", "scale", "corrupt"])}
+order = {n: i for i, n in enumerate(["healthy", "healthy-elf", "stale-fixed", "storm", "scale", "corrupt", "pt-hole"])}
 all_ = sorted(keep + new, key=lambda e: (order.get(e["name"], 99), e["name"]))
 tmp = index + ".tmp"
 json.dump({"scenarios": all_}, open(tmp, "w"), indent=1); os.replace(tmp, index)

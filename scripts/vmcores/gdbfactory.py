@@ -6,6 +6,8 @@
 #                                 after a D-second stall had already accumulated it)
 #   KVMT_ACTION=tk-cycles D=secs  host clock jumps D at the next read: cycle_last -= D*tsc_khz*1000
 #   KVMT_ACTION=corrupt           plant the damages listed in corrupt() (needs kvm.ko symbols)
+#   KVMT_ACTION=pt-hole           point the PMD entry above the first VM's struct kvm (vmalloc)
+#                                 at a page-table page outside RAM (see pt_hole())
 import gdb, json, os, struct
 
 INF = gdb.selected_inferior()
@@ -155,6 +157,41 @@ def corrupt():
            userspace_pid=num("((struct kvm *)%#x)->userspace_pid" % kvm))
     return dict(vms_before=["%#x" % k for k in kvms])
 
+# ---- pt-hole --------------------------------------------------------------------------
+PT_PFN = 0x000ffffffffff000        # x86-64 page-table entry: physical address bits
+PT_HUGE = 0x80
+PT_OUTSIDE_RAM = 1 << 40           # 1 TiB: beyond any factory guest's RAM
+
+def pt_hole():
+    """struct kvm is vmalloc'ed (x86 kvm_arch_alloc_vm): reading it walks the kernel page
+    tables.  Point the PMD entry of its 2 MiB at a page-table page outside RAM: a reader
+    must fail on the page-table read itself (crash: FILL_PTBL, FAULT_ON_ERROR), not on
+    the data page.  Everything else stays readable (vCPUs are slab memory)."""
+    kvms = vm_list()
+    if not kvms:
+        raise gdb.GdbError("pt-hole needs a VM on vm_list")
+    kvm = kvms[0]
+    if kvm < num("vmalloc_base"):
+        raise gdb.GdbError("struct kvm %#x is not in vmalloc space" % kvm)
+    try:
+        l5 = num("__pgtable_l5_enabled")   # QEMU's -cpu max has LA57
+    except gdb.error:
+        l5 = 0                             # no CONFIG_X86_5LEVEL: 4 levels
+    virt = lambda e: (e & PT_PFN) + num("page_offset_base")
+    top = rd(addr("init_top_pgt") + 8 * ((kvm >> (48 if l5 else 39)) & 511))
+    pgd = rd(virt(top) + 8 * ((kvm >> 39) & 511)) if l5 else top
+    pud = rd(virt(pgd) + 8 * ((kvm >> 30) & 511))
+    pmd_a = virt(pud) + 8 * ((kvm >> 21) & 511)
+    pmd = rd(pmd_a)
+    if not (top & pgd & pud & pmd & 1) or (pud | pmd) & PT_HUGE:
+        raise gdb.GdbError("struct kvm %#x: not mapped by a 4 KiB page table" % kvm)
+    change("pmd entry of struct kvm", pmd_a, (pmd & ~PT_PFN) | PT_OUTSIDE_RAM,
+           kind="pagetable_hole", kvm="%#x" % kvm,
+           userspace_pid=num("((struct kvm *)%#x)->userspace_pid" % kvm),
+           unreadable_from="%#x" % (kvm & ~0x1fffff), unreadable_to="%#x" % ((kvm | 0x1fffff) + 1),
+           pte_page="%#x" % (pmd & PT_PFN), paging_levels=5 if l5 else 4)
+    return dict(vms_before=["%#x" % k for k in kvms])
+
 act = os.environ["KVMT_ACTION"]
 if act == "tk-base":
     res = dict(injection=tk_base(int(os.environ["D"])))
@@ -162,6 +199,8 @@ elif act == "tk-cycles":
     res = dict(injection=tk_cycles(int(os.environ["D"])))
 elif act == "corrupt":
     res = dict(corruption=corrupt())
+elif act == "pt-hole":
+    res = dict(corruption=pt_hole())
 else:
     raise gdb.GdbError("unknown KVMT_ACTION " + act)
 key = "injection" if "injection" in res else "corruption"

@@ -125,9 +125,9 @@ plain)
     t0=$SECONDS; qmpdump $f "$dst"; flog "dump $f: $(stat -c %s "$dst") bytes in $((SECONDS - t0))s"
   done
   dumpnote="QMP stop ${SETTLE}s after refvmm ready, then dump-guest-memory" ;;
-stale|corrupt)
+stale|corrupt|pt-hole)
   # gdb holds the guest halted from the injection through the dump: nothing runs in between.
-  act=$([ $ACTION = stale ] && echo tk-base || echo corrupt)
+  act=$([ $ACTION = stale ] && echo tk-base || echo $ACTION)
   gdbrun $act -ex "monitor dump-guest-memory $(dumpfmt_hmp $primary) $run/vmcore"
   [ -s "$run/vmcore" ] || die "$name: dump failed (see $run/gdb.log)"
   cp "$run/$act.json" "$run/action.json"

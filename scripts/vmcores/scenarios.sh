@@ -2,7 +2,7 @@
 #   KIND      debian | ref          kernel under test (ref = fix reverted, KVM built in)
 #   MEM SMP   guest RAM and CPUs;  APPEND  extra kernel command-line words
 #   REFVMM_ARGS                    the workload (refvmm-static flags; ground truth = its manifest)
-#   ACTION    plain | stale | storm | corrupt     what the factory does before dumping
+#   ACTION    plain | stale | storm | corrupt | pt-hole   what the factory does before dumping
 #   SETTLE    seconds between "refvmm: ready" and the action
 #   D         clock jump in seconds (stale, storm);  FORMATS  dump formats (first = primary)
 #   READY_TIMEOUT  seconds to wait for refvmm
@@ -43,4 +43,10 @@ scenario_corrupt() {
     --vm name=green,vcpus=3,mode=periodic/tscdeadline/oneshot,period_us=5000,deadline_ms=400000,divide=128,x2apic=1,run=hlt
     --vm name=blue,vcpus=2,mode=periodic,period_us=10000,divide=16,run=hlt"
 }
-ALL_SCENARIOS="healthy stale-fixed storm scale corrupt"
+# pt-hole: the first VM's struct kvm sits behind a page-table page outside RAM
+# (gdbfactory.py pt_hole): readers must fail on the page-table read and go on.
+scenario_pt_hole() {
+  KIND=debian MEM=1G SMP=2 ACTION=pt-hole SETTLE=5 FORMATS=kdump-zlib
+  REFVMM_ARGS="--vm name=hole,vcpus=2,mode=periodic,period_us=1000,divide=16,run=hlt"
+}
+ALL_SCENARIOS="healthy stale-fixed storm scale corrupt pt-hole"

@@ -378,6 +378,7 @@ enum kt_status kt_load_vms(struct kt_session *s, struct kt_host *h, struct kt_er
 	struct kt_addrset seen = { 0 };
 	long off = l->kvm__vm_list.off;
 	bool broken = false;
+	uint64_t bad = 0;	/* where the forward walk stopped: said once */
 	for (int dir = 0; dir < 2; dir++) {
 		uint64_t cur = head;
 		long link = dir == 0 ? l->list_head__next.off : l->list_head__prev.off;
@@ -404,12 +405,13 @@ enum kt_status kt_load_vms(struct kt_session *s, struct kt_host *h, struct kt_er
 				break;
 			/* Walking back, a node the forward walk reached ends the walk:
 			 * its damage, if any, was said then. */
-			if (dir == 1 && kt_addrset_has(&seen, next))
+			if (dir == 1 && (kt_addrset_has(&seen, next) || next == bad))
 				break;
 			if (kt_read_u64(&s->reader, next + (uint64_t)back, &back_ptr) != KT_OK) {
 				kt_host_damage(h, KT_DAMAGE_WILD, next,
 					       "vm_list: %s of 0x%llx is 0x%llx, unreadable (wild pointer)",
 					       fwd, (unsigned long long)cur, (unsigned long long)next);
+				bad = next;
 				broken = true;
 				break;
 			}

@@ -17,12 +17,32 @@
  *   ktreader vmci KEY           vmcoreinfo         -> "STATUS VALUE"
  *   ktreader read ADDR LEN      read               -> "STATUS 0xFIRST8BYTES"
  *   ktreader load MODULE        load_module_debuginfo -> "STATUS MESSAGE"
+ *   ktreader fatal              kt_crash_guarded_call(error(FATAL)) -> "guarded 0", then "after"
+ *   ktreader sigint             kt_crash_guarded_call(Ctrl-C, then crash's RESTART):
+ *                               "before", and nothing after: the Ctrl-C stops the command
  */
 #include "defs.h"
 #include <stdlib.h>
 #include <string.h>
 #include "kvmtimer/reader.h"
 #include "ext.h"
+
+static int raise_fatal(char *arg)
+{
+	error(FATAL, "ktreader: planted fatal error (%s)\n", arg);
+	return 1;
+}
+
+/* What crash does on Ctrl-C inside a command: restart(SIGINT) flags it, and
+ * the code that notices (gdb, a loop checking received_SIGINT) RESTART()s. */
+static int raise_sigint(char *arg)
+{
+	(void)arg;
+	pc->flags |= _SIGINT_;
+	pc->sigint_cnt++;
+	RESTART();
+	return 1;
+}
 
 static void cmd_ktreader(void)
 {
@@ -71,6 +91,17 @@ static void cmd_ktreader(void)
 		struct kt_err e = { 0 };
 		st = o->load_module_debuginfo(NULL, a, &e);
 		fprintf(fp, "%d %s\n", st, st ? e.msg : "");
+	} else if (!strcmp(op, "fatal")) {
+		int ret = 0;
+		bool g = kt_crash_guarded_call(raise_fatal, "probe", &ret);
+		fprintf(fp, "guarded %d\n", g);
+		fprintf(fp, "after\n");
+	} else if (!strcmp(op, "sigint")) {
+		int ret = 0;
+		fprintf(fp, "before\n");
+		fflush(fp);
+		bool g = kt_crash_guarded_call(raise_sigint, "probe", &ret);
+		fprintf(fp, "guarded %d\n", g);
 	} else
 		fprintf(fp, "ktreader: unknown op '%s'\n", op);
 }

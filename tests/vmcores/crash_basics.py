@@ -12,6 +12,8 @@ Scenario extras:
                function is apic_timer_fn, and its target_expiration is far behind now
   corrupt      every damage reads back as written (`rd`), the unmapped targets are
                unreadable, and vm_list's walk stops at the wild pointer
+  pt-hole      the PMD entry reads back as written, and crash's own `rd` of the struct
+               kvm behind it fails on the page-table read (what kvmtimer must survive)
 crash 8.0.2 cannot walk these kernels' tasks or exception stacks: no bt/ps here.
 """
 import json, os, re, subprocess, sys
@@ -84,6 +86,8 @@ def check(e):
     nvms = len(m["vms"])
     ncpu_vm = sorted(len(v["vcpus"]) for v in m["vms"])
     corrupt = name.startswith("corrupt")
+    if name == "pt-hole":
+        return check_pt_hole(e, m)
     cmds = ["sys", "help -D", "list -H vm_list -o kvm.vm_list"]
     if not corrupt:           # the planted rbtree cycle would make timer -r loop forever
         cmds.append("timer -r")
@@ -146,6 +150,20 @@ def check(e):
                "%s: %s (%s) reads back %s" % (name, d["kind"], d["symbol"], d["new"]), o6[-800:])
         ok(re.search(r"invalid kernel virtual address: ffff8000deadb000|seek error.*ffff8000deadb000", o6) is not None,
            "%s: the planted target 0xffff8000deadb000 is unreadable" % name, o6[-500:])
+
+def check_pt_hole(e, m):
+    """The VM's struct kvm is behind a page-table page outside RAM: crash itself
+    cannot read it, and says so on the page-table read."""
+    d = m["factory"]["corruption"]["damages"][0]
+    r = crash(e, ["sys", "rd -64 %s 1" % d["address"], "rd -64 %s 1" % d["kvm"]])
+    out = "".join(x for x in r if x)
+    o_sys, o_pmd, o_kvm = (r + ["", "", "", ""])[1:4]
+    ok("RELEASE:" in (o_sys or ""), "pt-hole: crash opens the dump", out[-1500:])
+    mm = re.search(r"^%x:\s+([0-9a-f]+)" % int(d["address"], 16), o_pmd or "", re.M)
+    ok(mm and int(mm.group(1), 16) == int(d["new"], 16),
+       "pt-hole: the PMD entry reads back %s" % d["new"], (o_pmd or "")[-500:])
+    ok(re.search(r"read error|invalid kernel virtual address|seek error", o_kvm or "") is not None,
+       "pt-hole: crash's own rd of struct kvm %s fails on the page tables" % d["kvm"], (o_kvm or "")[-500:])
 
 def main():
     idx = json.load(open(sys.argv[1]))["scenarios"]
