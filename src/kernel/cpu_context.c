@@ -152,6 +152,10 @@ static void classify(struct kt_session *s, struct kt_cpu_context *c)
 		c->state = KT_CTX_USER;
 		return;
 	}
+	if (rip >> 63 == 0) {	/* not the kernel's half: a guest's code */
+		c->state = KT_CTX_GUEST;
+		return;
+	}
 	c->state = KT_CTX_KERNEL;
 	if (r->ops->symbol_name(r->ctx, rip, c->func, sizeof(c->func), &c->func_off) != KT_OK)
 		c->func[0] = 0;

@@ -18,7 +18,10 @@
 
 #define KT_CTX_VARS 40
 
-enum kt_ctx_state { KT_CTX_UNKNOWN, KT_CTX_USER, KT_CTX_IDLE, KT_CTX_KERNEL };
+/* guest: ring 0 at an address outside the kernel's half: the CPU was running
+ * a VM's guest code (a QEMU snapshot records the registers of whatever the
+ * CPU ran, a nested guest's included); the host's context is in the VMCB/VMCS. */
+enum kt_ctx_state { KT_CTX_UNKNOWN, KT_CTX_USER, KT_CTX_IDLE, KT_CTX_KERNEL, KT_CTX_GUEST };
 
 struct kt_cpu_context {
 	int cpu;

@@ -12,6 +12,7 @@ static const char *state_name(enum kt_ctx_state s)
 	case KT_CTX_USER: return "user";
 	case KT_CTX_IDLE: return "idle";
 	case KT_CTX_KERNEL: return "kernel";
+	case KT_CTX_GUEST: return "guest";
 	default: return "unknown";
 	}
 }
@@ -102,11 +103,18 @@ void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_conte
 		const struct kt_cpu_context *c = &cs->cpu[i];
 		if (i)
 			fputc('\n', out);
-		fprintf(out, "CPU %-3d %-6s RIP %016" PRIx64 " %s%s+%" PRIu64 "%s%s%s  [%s]%s\n", c->cpu,
-			state_name(c->state), c->regs->r[KT_RIP], c->func[0] ? "" : "?",
-			kt_tab(c->func), c->func_off, c->module[0] ? " [" : "", kt_tab(c->module),
-			c->module[0] ? "]" : "", kt_regs_source_name(c->regs->source),
-			c->in_catchup ? "  IN CATCH-UP PATH" : "");
+		if (c->state == KT_CTX_GUEST || c->state == KT_CTX_USER)
+			fprintf(out, "CPU %-3d %-6s RIP %016" PRIx64 " (%s)  [%s]\n", c->cpu,
+				state_name(c->state), c->regs->r[KT_RIP],
+				c->state == KT_CTX_GUEST ? "a VM's guest code: the host context is in the VMCB/VMCS"
+							 : "user space",
+				kt_regs_source_name(c->regs->source));
+		else
+			fprintf(out, "CPU %-3d %-6s RIP %016" PRIx64 " %s%s+%" PRIu64 "%s%s%s  [%s]%s\n", c->cpu,
+				state_name(c->state), c->regs->r[KT_RIP], c->func[0] ? "" : "?",
+				kt_tab(c->func), c->func_off, c->module[0] ? " [" : "", kt_tab(c->module),
+				c->module[0] ? "]" : "", kt_regs_source_name(c->regs->source),
+				c->in_catchup ? "  IN CATCH-UP PATH" : "");
 		if (c->has_nmi)
 			fprintf(out, "        NMI frame (pt_regs) at 0x%" PRIx64 " on the NMI stack%s\n",
 				c->nmi.where, c->has_note ? "; the ELF note holds the NMI handler's own registers" : "");

@@ -209,7 +209,7 @@ def main():
                 sym = (s3.out(2 * i + 1) or "").split()
                 fn = sym[2] if len(sym) > 2 else ""
                 want = (m and m.group(1) == "f4") or "idle" in fn or "safe_halt" in fn
-                if x.get("cs") == "user" or x.get("state") == "user":
+                if x.get("state") in ("user", "guest"):
                     continue
                 idle += bool(want)
                 if (x.get("state") == "idle") != bool(want):
