@@ -3,6 +3,7 @@
 #   mk/refvmm.mk   reference VMM + its tests      (src/refvmm, tests/refvmm)
 #   mk/vmcores.mk  dump factory                   (scripts/, tests/vmcores)
 #   mk/ext.mk      crash extension kvmtimer.so    (ext/, tests/ext)
+#   mk/crash.mk    crash 8.0.6 + kvmtimer.so for it (scripts/crash-build.sh)
 #   mk/cli.mk      standalone CLI                 (src/cli, tests/cli)
 #   mk/fuzz.mk     libFuzzer targets              (fuzz/)
 #   mk/golden.mk   snapshots and golden tests     (tests/snapshot, tests/golden)
@@ -36,6 +37,7 @@ all: deps-build
 include mk/core.mk
 -include mk/refvmm.mk
 -include mk/ext.mk
+-include mk/crash.mk
 -include mk/cli.mk
 -include mk/vmcores.mk
 -include mk/fuzz.mk

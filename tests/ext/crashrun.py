@@ -75,11 +75,30 @@ class Session:
         return self.out(i) is not None
 
 
+def crash_of(entry):
+    """The crash binary for this dump: the index names one where Debian 12's crash
+    8.0.2 cannot open the kernel (6.12: crash 8.0.6 from scripts/crash-build.sh)."""
+    c = entry.get("crash") or "crash"
+    return c
+
+
+def so_for(entry, so):
+    """The extension built for the entry's crash: BUILD/kvmtimer.so for the system's
+    crash, BUILD/crash-VERSION/kvmtimer.so for $CACHE/crash/VERSION/crash."""
+    c = crash_of(entry)
+    if c == "crash" or not so:
+        return so
+    ver = os.path.basename(os.path.dirname(c))
+    return os.path.join(os.path.dirname(so), "crash-" + ver, os.path.basename(so))
+
+
 def run(entry, cmds, so=DEFAULT_SO, mod=True, extend=True, timeout=600, env=None,
         vmlinux=None):
     """Run crash on entry's dump.  Prologue: `mod -s M KO` for each module the
     entry lists (unless mod=False), `extend SO` (unless extend=False).  Returns a
-    Session whose outputs line up with cmds (prologue outputs are dropped)."""
+    Session whose outputs line up with cmds (prologue outputs are dropped).
+    The crash binary and the extension follow the entry (crash_of, so_for)."""
+    so = so_for(entry, so)
     pro = []
     if mod:
         for m, ko in sorted((entry.get("modules") or {}).items()):
@@ -98,7 +117,7 @@ def run(entry, cmds, so=DEFAULT_SO, mod=True, extend=True, timeout=600, env=None
     t0 = time.time()
     timed_out = False
     try:
-        p = subprocess.run(["crash", "-s", vmlinux or entry["vmlinux"], entry["vmcore"]],
+        p = subprocess.run([crash_of(entry), "-s", vmlinux or entry["vmlinux"], entry["vmcore"]],
                            input="\n".join(script) + "\n", capture_output=True, text=True,
                            errors="replace", timeout=timeout, env=e)
         stdout, stderr, rc = p.stdout, p.stderr, p.returncode
