@@ -3,12 +3,25 @@
 # inside the LAPIC timer catch-up loop: some CPU's hrtimer_cpu_base.clock_base[i].running
 # is an hrtimer whose function is apic_timer_fn.  Prints {"cpu":…,"clock_base":…,
 # "hrtimer":…,"function":"apic_timer_fn",…} and exits 0 when true, exits 1 otherwise.
+# crashcheck.sh panic VMLINUX VMCORE — which CPU panicked (panic_cpu) and crash's PANIC
+# line: {"panic_cpu":…,"panic":"…"}; exits 1 when the dump shows no panic.
+# $CRASH: the crash binary (default crash; 8.0.6 for 6.12 kernels).
 # (Body in braces: bash parses it whole before running, so editing this file
 # cannot break a run in progress.)
 {
 set -euo pipefail
 mode=$1 vmlinux=$2 vmcore=$3
-[ "$mode" = storm ] || { echo "usage: $0 storm VMLINUX VMCORE" >&2; exit 2; }
+crash() { command "${CRASH:-crash}" "$@"; }
+if [ "$mode" = panic ]; then
+  out=$(printf 'sys\np panic_cpu\nquit\n' | crash -s "$vmlinux" "$vmcore" 2>&1)
+  echo "$out" >&2
+  pc=$(sed -n 's/.*counter = \(-\{0,1\}[0-9]*\).*/\1/p' <<<"$out" | head -1)
+  pn=$(sed -n 's/^ *PANIC: *//p' <<<"$out" | head -1 | tr -d '"\\')
+  [ -n "$pc" ] && [ "$pc" -ge 0 ] && [ -n "$pn" ] || exit 1
+  printf '{"panic_cpu":%d,"panic":"%s"}\n' "$pc" "$pn"
+  exit 0
+fi
+[ "$mode" = storm ] || { echo "usage: $0 storm|panic VMLINUX VMCORE" >&2; exit 2; }
 # Per-CPU hrtimer_cpu_base, printed whole for every CPU; crash marks each CPU's block.
 out=$(printf 'p hrtimer_bases:a\nquit\n' | crash -s "$vmlinux" "$vmcore" 2>&1)
 echo "$out" >&2

@@ -4,15 +4,32 @@
 #   KVMT <key> <value...>
 # which the host side (scenario.sh) parses: module sections for gdb's add-symbol-file,
 # the kernel's _text (KASLR), refvmm's stdout, its manifest (base64 of gzip) and READY.
+# kdump scenarios (KDUMP_ARGS set): before the workload, load /boot/vmlinuz as the
+# capture kernel (kexec -p, initramfs /boot/capture.gz).  When this init runs in the
+# capture kernel (/proc/vmcore exists) it only writes makedumpfile's flattened output
+# to the disk /dev/nvme0n1 and reboots (QEMU runs with -no-reboot, so it exits).
 /bin/busybox --install -s /bin
-export PATH=/bin
+export PATH=/bin:/usr/sbin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 mkdir -p /tmp && mount -t tmpfs tmp /tmp
 stty -F /dev/ttyS1 raw -echo 2>/dev/null
 out() { echo "KVMT $*" > /dev/ttyS1; }
-. /scenario.env            # REFVMM_ARGS, SCENARIO
+. /scenario.env            # REFVMM_ARGS, SCENARIO, KDUMP_ARGS
+if [ -e /proc/vmcore ]; then
+  out CAPTURE "$(uname -r)" "$(stat -c %s /proc/vmcore 2>/dev/null)"
+  # The flattened stream goes to the NVMe disk QEMU gives kdump scenarios (a serial
+  # port moves ~40 KB/s under a loaded TCG host; the disk is DMA).
+  i=0; while [ ! -b /dev/nvme0n1 ] && [ $i -lt 60 ]; do sleep 1; i=$((i+1)); done
+  makedumpfile -F $KDUMP_ARGS /proc/vmcore > /dev/nvme0n1 2>/tmp/mdf.err
+  rc=$?
+  sync
+  sed 's/^/KVMT MAKEDUMPFILE /' /tmp/mdf.err > /dev/ttyS1
+  out CAPTURED "$rc"
+  sleep 1
+  reboot -f
+fi
 out BOOT "$SCENARIO" "$(uname -r)"
 dmesg -n 1                 # keep the console quiet while we talk on ttyS1
 ulimit -n 65536           # a vCPU is a file descriptor: scale runs 1,024 of them
@@ -28,6 +45,17 @@ done
 out TEXT "$(grep -m1 ' _text$' /proc/kallsyms | cut -d' ' -f1)"
 out CMDLINE "$(cat /proc/cmdline)"
 [ -c /dev/kvm ] || out ERROR "no /dev/kvm"
+if [ -n "${KDUMP_ARGS:-}" ]; then
+  # The capture kernel: one CPU, no KASLR, devices reset, panic -> reboot (QEMU exits).
+  if kexec -p /boot/vmlinuz --initrd=/boot/capture.gz \
+       --append="console=ttyS0 nokaslr nr_cpus=1 irqpoll reset_devices panic=-1" > /tmp/kexec.out 2>&1; then
+    out KEXEC loaded "$(cat /sys/kernel/kexec_crash_loaded 2>/dev/null)" "$(cat /sys/kernel/kexec_crash_size 2>/dev/null)"
+  else
+    out ERROR "kexec -p failed: $(tr '\n' ' ' < /tmp/kexec.out)"
+  fi
+  out NMIPANIC "$(cat /proc/sys/kernel/unknown_nmi_panic 2>/dev/null)"
+  out WATCHDOG "$(cat /proc/sys/kernel/nmi_watchdog 2>/dev/null)" "$(cat /proc/sys/kernel/watchdog 2>/dev/null)"
+fi
 if [ -x /refvmm-static ]; then
   out RUN /refvmm-static $REFVMM_ARGS --manifest /tmp/manifest.json
   /refvmm-static $REFVMM_ARGS --manifest /tmp/manifest.json > /tmp/refvmm.out 2>&1 &

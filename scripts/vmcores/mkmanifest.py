@@ -14,6 +14,7 @@ ap.add_argument("run")
 for o in ("scenario", "kind", "kernel", "vmlinux", "modules", "fixed", "formats", "cmdline",
           "qemu", "refvmm-args", "dump-note", "slide", "seconds", "final-dir"):
     ap.add_argument("--" + o, required=True)
+ap.add_argument("--host", default="{}", help="JSON: series, capture, paging, clock, family")
 a = ap.parse_args()
 
 sections, refvmm_out, b64, errors = {}, [], [], []
@@ -58,6 +59,7 @@ fac = {
     "guest_errors": errors,
     "dump": {"how": a.dump_note, "files": dumps},
     "seconds": int(a.seconds),
+    "host": json.loads(a.host),
 }
 act = os.path.join(a.run, "action.json")
 if os.path.exists(act):

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# refkernel.sh — build (or reuse) the reference kernel: Debian's linux-source-6.1 with
-# the upstream periodic-timer fix reverted (scripts/patches/0001-*.patch), tinyconfig +
-# refkernel.config, KVM/KVM_AMD built in.  Prints the cache directory holding
+# refkernel.sh [SERIES] — build (or reuse) the reference kernel: Debian's
+# linux-source-SERIES (6.1 default, or 6.12) with the upstream periodic-timer fix
+# reverted (scripts/patches/0001-*.patch applies to both: same hunks, other lines),
+# tinyconfig + refkernel.config, KVM/KVM_AMD built in, relocatable with kexec and crash
+# dump support so the same image is its own capture kernel.  Prints the cache
+# directory holding
 #   bzImage  vmlinux  config  version
 # Cache key = source package version + patch hash + config fragment hash.
 # (Body in braces: bash parses it whole before running, so editing this file
 # cannot break a run in progress.)
 {
 . "$(dirname "$0")/lib.sh"
-src=/usr/src/linux-source-6.1.tar.xz
-[ -r "$src" ] || die "$src missing (apt-get install linux-source-6.1)"
-srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+series=${1:-6.1}
+src=/usr/src/linux-source-$series.tar.xz
+[ -r "$src" ] || die "$src missing (apt-get install linux-source-$series)"
+srcver=$(dpkg-query -W -f='${Version}' linux-source-$series)
 patch=$REPO/scripts/patches/0001-kvm-revert-periodic-timer-fix.patch
 frag=$FACTORY_DIR/refkernel.config
 key=$(printf '%s\n' "$srcver" | cat - "$patch" "$frag" | sha256sum | cut -c1-12)
@@ -41,7 +45,7 @@ log "refkernel: building with -j$JOBS (nice)"
 $NICE make -s -j"$JOBS" bzImage >&2
 tmp=$out.tmp; rm -rf "$tmp"; mkdir -p "$tmp"
 cp vmlinux "$tmp/vmlinux"; cp arch/x86/boot/bzImage "$tmp/bzImage"; cp .config "$tmp/config"
-echo "$(make -s kernelrelease) (linux-source-6.1 $srcver, fix reverted)" > "$tmp/version"
+echo "$(make -s kernelrelease) (linux-source-$series $srcver, fix reverted)" > "$tmp/version"
 rm -rf "$out"; mv "$tmp" "$out"
 cd / && rm -rf "$work"
 echo "$out"

@@ -4,6 +4,10 @@
 # Steps: kernel (debian-kernel.sh | refkernel.sh) -> initramfs -> QEMU (TCG, q35,
 # vmcoreinfo device, QMP socket, gdbstub, kernel log on ttyS0, results on ttyS1) ->
 # wait for refvmm's "ready" -> action (plain | stale | storm | corrupt) -> dump -> manifest.
+# CAPTURE=kdump: the dump is not QEMU's but the guest's own: after the action the host
+# sends QMP inject-nmi, the kernel panics (unknown_nmi_panic=1), the capture kernel runs
+# makedumpfile KDUMP_ARGS on /proc/vmcore, written flattened to an NVMe disk (dump.img)
+# and rebuilt here with makedumpfile -R.
 # The result is cached in $CACHE/dumps/NAME/KEY, KEY = hash of everything that shapes it.
 # (Body in braces: bash parses it whole before running, so editing this file
 # cannot break a run in progress.)
@@ -12,7 +16,14 @@
 . "$FACTORY_DIR/scenarios.sh"
 name=$1
 KIND= MEM=1G SMP=2 APPEND= REFVMM_ARGS= ACTION=plain SETTLE=5 D=0 FORMATS=kdump-zlib READY_TIMEOUT=600
+SERIES=6.1 PAGING=4 CLOCK=tsc CAPTURE=snapshot KDUMP_ARGS= FAMILY=$name
 "scenario_${name//-/_}" || die "unknown scenario $name"
+# The host's shape, on the kernel command line and QEMU's CPU model.
+case $CLOCK in tsc) APPEND="$APPEND clocksource=tsc tsc=reliable" ;; hpet) APPEND="$APPEND clocksource=hpet" ;;
+  *) die "CLOCK=$CLOCK" ;; esac
+case $PAGING in 4) cpu=max,la57=off ;; 5) cpu=max ;; *) die "PAGING=$PAGING" ;; esac
+[ $CAPTURE = snapshot ] || [ $CAPTURE = kdump ] || die "CAPTURE=$CAPTURE"
+[ $CAPTURE = kdump ] && APPEND="$APPEND crashkernel=384M unknown_nmi_panic=1"
 lock "scenario-$name"
 REFVMM_ARGS=$(echo $REFVMM_ARGS)          # one line
 REFVMM=${REFVMM:-$REPO/build/refvmm-static}
@@ -20,28 +31,40 @@ REFVMM=${REFVMM:-$REPO/build/refvmm-static}
 
 # ---- kernel ------------------------------------------------------------------------
 if [ $KIND = debian ]; then
-  kdir=$(timed "kernel debian" "$FACTORY_DIR/debian-kernel.sh")
+  kdir=$(timed "kernel debian $SERIES" "$FACTORY_DIR/debian-kernel.sh" "$SERIES")
   bzimage=$kdir/vmlinuz; vmlinux=$kdir/vmlinux; fixed=true
   mods=$(printf '{"kvm":"%s","kvm_amd":"%s"}' "$kdir/debug/kvm.ko" "$kdir/debug/kvm-amd.ko")
 else
-  kdir=$(timed "kernel ref" "$FACTORY_DIR/refkernel.sh")
+  kdir=$(timed "kernel ref $SERIES" "$FACTORY_DIR/refkernel.sh" "$SERIES")
   bzimage=$kdir/bzImage; vmlinux=$kdir/vmlinux; fixed=false; mods='{}'
 fi
 kversion=$(cat "$kdir/version")
+# Debian 12's crash 8.0.2 cannot open 6.4+ kernels: the 6.12 dumps use crash 8.0.6
+# (scripts/crash-build.sh: built once from Debian 13's source, cached).
+CRASH=crash
+if [ $SERIES != 6.1 ]; then
+  CRASH=$(timed "crash 8.0.6" "$REPO/scripts/crash-build.sh" 8.0.6)/crash || die "crash 8.0.6 build failed"
+fi
+export CRASH
 
 # ---- cache key & initramfs ------------------------------------------------------------
 envf=$(mktemp); trap 'rm -f "$envf"' EXIT
-printf 'SCENARIO=%q\nREFVMM_ARGS=%q\nREADY_TIMEOUT=%q\n' "$name" "$REFVMM_ARGS" "$READY_TIMEOUT" > "$envf"
-initrd=$(timed "initramfs $name" "$FACTORY_DIR/initramfs.sh" "$kdir" "$KIND" "$REFVMM" "$name" "$envf")
-key=$( { declare -f "scenario_${name//-/_}"; echo "$kversion $initrd"; \
+printf 'SCENARIO=%q\nREFVMM_ARGS=%q\nREADY_TIMEOUT=%q\nKDUMP_ARGS=%q\n' "$name" "$REFVMM_ARGS" "$READY_TIMEOUT" "$KDUMP_ARGS" > "$envf"
+kd=; [ $CAPTURE = kdump ] && kd=kdump
+initrd=$(timed "initramfs $name" "$FACTORY_DIR/initramfs.sh" "$kdir" "$KIND" "$REFVMM" "$name" "$envf" $kd)
+# Key: the scenario's resolved settings (scenario functions may build on each other).
+key=$( { for v in KIND MEM SMP APPEND REFVMM_ARGS ACTION SETTLE D FORMATS READY_TIMEOUT SERIES PAGING CLOCK \
+                  CAPTURE KDUMP_ARGS FAMILY; do printf '%s=%q\n' $v "${!v}"; done; echo "$kversion $initrd"; \
          cat "$FACTORY_DIR"/scenario.sh "$FACTORY_DIR"/gdbfactory.py "$FACTORY_DIR"/crashcheck.sh "$FACTORY_DIR"/mkmanifest.py; } | sha256sum | cut -c1-12)
 out=$CACHE/dumps/$name/$key
 entry() {  # index entries for a finished result directory
   local f first=1
   for f in $FORMATS; do
     local v=$out/vmcore n=$name; [ $first = 1 ] || { v=$out/vmcore.$f; n=$name-$f; }
-    printf '{"name":"%s","vmcore":"%s","format":"%s","vmlinux":"%s","modules":%s,"manifest":"%s","kernel":"%s","fixed":%s}\n' \
+    printf '{"name":"%s","vmcore":"%s","format":"%s","vmlinux":"%s","modules":%s,"manifest":"%s","kernel":"%s","fixed":%s,' \
       "$n" "$v" "$f" "$vmlinux" "$mods" "$out/manifest.json" "$(cut -d' ' -f1 <<<"$kversion")" "$fixed"
+    printf '"family":"%s","series":"%s","capture":"%s","paging":%d,"clock":"%s","crash":"%s"}\n' \
+      "$FAMILY" "$SERIES" "$CAPTURE" "$PAGING" "$CLOCK" "$CRASH"
     first=0
   done
 }
@@ -58,12 +81,16 @@ t_start=$SECONDS
 gport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 qmp() { "$FACTORY_DIR/qmp.py" "$run/qmp.sock" "$@"; }
 cmdline="console=ttyS0 panic=-1 $APPEND"
-qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max -smp "$SMP" -m "$MEM"
+qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu "$cpu" -smp "$SMP" -m "$MEM"
   -display none -monitor none -no-reboot -nodefaults
   -serial "file:$run/console.log" -serial "file:$run/data.log"
   -kernel "$bzimage" -initrd "$initrd" -append "$cmdline"
   -device vmcoreinfo -qmp "unix:$run/qmp.sock,server=on,wait=off"
   -gdb "tcp:127.0.0.1:$gport" -pidfile "$run/qemu.pid" -daemonize)
+if [ $CAPTURE = kdump ]; then
+  truncate -s "$MEM" "$run/dump.img"
+  qemu+=(-drive "file=$run/dump.img,if=none,format=raw,id=dumpdisk" -device nvme,drive=dumpdisk,serial=kvmtdump)
+fi
 flog "starting QEMU: ${qemu[*]}"
 $NICE "${qemu[@]}" {LOCK_FD}>&-      # the daemon must not inherit our lock
 qpid=$(cat "$run/qemu.pid")
@@ -117,22 +144,72 @@ qmpdump() {  # qmpdump FORMAT FILE
 }
 primary=${FORMATS%% *}
 dumpnote=
-case $ACTION in
-plain)
+# kdump: NMI panic, capture kernel, makedumpfile.  Which CPU panicked and (storm) which
+# CPU was inside the catch-up loop come from crash on the captured dump.
+kdump_capture() {
+  grep -q '^KVMT KEXEC loaded 1' "$run/data.txt" || die "$name: capture kernel not loaded (see $run/data.txt)"
+  local t0=$SECONDS
+  qmp inject-nmi >&3
+  flog "kdump: QMP inject-nmi sent"
+  until grep -aq '^KVMT CAPTURED' "$run/data.log" 2>/dev/null; do
+    kill -0 "$qpid" 2>/dev/null || break
+    [ $((SECONDS - t0)) -lt 900 ] || die "$name: no capture after 900 s (see $run/console.log)"
+    sleep 1
+  done
+  local t1=$SECONDS
+  for _ in $(seq 30); do kill -0 "$qpid" 2>/dev/null || break; sleep 1; done
+  kill "$qpid" 2>/dev/null || true
+  tr -d '\r' < "$run/data.log" > "$run/data.txt"
+  local rc=$(awk '$2=="CAPTURED"{print $3}' "$run/data.txt" | tail -1)
+  [ "$rc" = 0 ] || die "$name: makedumpfile in the capture kernel failed (rc '$rc'; see $run/data.txt, console.log)"
+  # (No panic on the console: printk from NMI context is deferred, and the capture kernel
+  # boots before anything flushes it.  crash reads the panic from the dump below.)
+  makedumpfile -R "$run/vmcore" < "$run/dump.img" >> "$run/factory.log" 2>&1 || die "$name: makedumpfile -R failed"
+  flog "kdump: vmcore $(stat -c %s "$run/vmcore") bytes, $((t1 - t0))s from NMI to capture"
+  "$FACTORY_DIR/crashcheck.sh" panic "$vmlinux" "$run/vmcore" > "$run/panic.json" 2>>"$run/crash.log" \
+    || die "$name: crash finds no panic in the capture (see $run/crash.log)"
+  python3 - "$run/panic.json" "$KDUMP_ARGS" $((t1 - t0)) > "$run/kdump.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+print(json.dumps({"kdump": dict(p, trigger="QMP inject-nmi (unknown_nmi_panic=1): the 'NMI button'",
+    makedumpfile="makedumpfile -F %s /proc/vmcore (capture kernel), makedumpfile -R (host)" % sys.argv[2],
+    seconds_nmi_to_capture=int(sys.argv[3]))}, indent=1))
+PY
+  rm -f "$run/dump.img"
+}
+case $CAPTURE/$ACTION in
+kdump/plain)
+  kdump_capture; cp "$run/kdump.json" "$run/action.json"
+  dumpnote="NMI panic ${SETTLE}s after refvmm ready; kdump capture kernel, makedumpfile $KDUMP_ARGS" ;;
+kdump/storm)
+  gdbrun tk-cycles
+  sleep 3
+  kdump_capture
+  "$FACTORY_DIR/crashcheck.sh" storm "$vmlinux" "$run/vmcore" > "$run/storm.json" 2>>"$run/crash.log" \
+    || die "$name: the NMI did not land while a CPU was inside the catch-up loop"
+  flog "storm: $(cat "$run/storm.json")"
+  python3 - "$run/tk-cycles.json" "$run/storm.json" "$run/kdump.json" > "$run/action.json" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1])); a["storm"] = json.load(open(sys.argv[2]))
+a["storm"]["attempt"] = 1; a.update(json.load(open(sys.argv[3]))); print(json.dumps(a, indent=1))
+PY
+  dumpnote="gdb moved cycle_last back, detached (guest resumed), QMP inject-nmi ~3 s later; kdump capture kernel, makedumpfile $KDUMP_ARGS" ;;
+kdump/*) die "$name: CAPTURE=kdump with ACTION=$ACTION is not supported" ;;
+*/plain)
   qmp stop >&3
   for f in $FORMATS; do
     dst=$run/vmcore; [ $f = $primary ] || dst=$run/vmcore.$f
     t0=$SECONDS; qmpdump $f "$dst"; flog "dump $f: $(stat -c %s "$dst") bytes in $((SECONDS - t0))s"
   done
   dumpnote="QMP stop ${SETTLE}s after refvmm ready, then dump-guest-memory" ;;
-stale|corrupt|pt-hole)
+*/stale|*/corrupt|*/pt-hole)
   # gdb holds the guest halted from the injection through the dump: nothing runs in between.
   act=$([ $ACTION = stale ] && echo tk-base || echo $ACTION)
   gdbrun $act -ex "monitor dump-guest-memory $(dumpfmt_hmp $primary) $run/vmcore"
   [ -s "$run/vmcore" ] || die "$name: dump failed (see $run/gdb.log)"
   cp "$run/$act.json" "$run/action.json"
   dumpnote="guest halted by gdb; $act written; HMP dump-guest-memory through gdb's monitor before resuming" ;;
-storm)
+*/storm)
   # Jump the clock (cycle_last), let the guest run 2 s into the catch-up loop, stop, dump,
   # and check with crash that a CPU is running apic_timer_fn; else let it recover and retry.
   for attempt in 1 2 3 4 5; do
@@ -162,9 +239,11 @@ python3 "$FACTORY_DIR/mkmanifest.py" "$run" \
   --scenario "$name" --kind $KIND --kernel "$kversion" --vmlinux "$vmlinux" --modules "$mods" \
   --fixed $fixed --formats "$FORMATS" --cmdline "$cmdline" --qemu "${qemu[*]}" \
   --refvmm-args "$REFVMM_ARGS" --dump-note "$dumpnote" --slide $slide \
-  --seconds $((SECONDS - t_start)) --final-dir "$out" > "$run/manifest.json"
+  --seconds $((SECONDS - t_start)) --final-dir "$out" \
+  --host "{\"series\":\"$SERIES\",\"capture\":\"$CAPTURE\",\"paging\":$PAGING,\"clock\":\"$CLOCK\",\"family\":\"$FAMILY\",\"cpu\":\"$cpu\"}" \
+  > "$run/manifest.json"
 exec 3>&-
-rm -f "$run/qmp.sock" "$run/data.log"
+rm -f "$run/qmp.sock" "$run/data.log" "$run/dump.img"
 # QEMU writes dumps mode 0400; ELF dumps are mostly zero pages: make them sparse.
 chmod 0644 "$run"/vmcore*
 for f in "$run"/vmcore.elf; do [ -f "$f" ] && fallocate -d "$f" 2>/dev/null || true; done

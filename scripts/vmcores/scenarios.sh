@@ -6,6 +6,13 @@
 #   SETTLE    seconds between "refvmm: ready" and the action
 #   D         clock jump in seconds (stale, storm);  FORMATS  dump formats (first = primary)
 #   READY_TIMEOUT  seconds to wait for refvmm
+# Shape of the host (defaults in scenario.sh: a real host's shape):
+#   SERIES    6.1 | 6.12            kernel generation (Debian stock or reference of that series)
+#   PAGING    4 | 5                 paging levels (-cpu max,la57=off | -cpu max)
+#   CLOCK     tsc | hpet            clocksource (tsc: tsc=reliable clocksource=tsc)
+#   CAPTURE   snapshot | kdump      QEMU dump-guest-memory, or NMI panic + capture kernel
+#   KDUMP_ARGS                      makedumpfile flags in the capture kernel (kdump only)
+#   FAMILY    what the tests expect of it (healthy, stale-fixed, storm, scale, corrupt)
 scenario_healthy() {
   KIND=debian MEM=1G SMP=2 ACTION=plain SETTLE=5 FORMATS="kdump-zlib elf"
   # every timer mode, xAPIC and x2APIC, halted / cli-halted / spinning vCPUs, masked,
@@ -22,8 +29,8 @@ scenario_stale_fixed() {
 }
 scenario_storm() {
   KIND=ref MEM=1G SMP=2 ACTION=storm SETTLE=3 D=900 FORMATS=kdump-zlib
-  # TSC clocksource: the jump is written as TSC cycles (TCG would otherwise pick hpet).
-  APPEND="kvm.min_timer_period_us=5 clocksource=tsc tsc=reliable"
+  # TSC clocksource (CLOCK=tsc, the default): the jump is written as TSC cycles.
+  APPEND="kvm.min_timer_period_us=5"
   # No --fork: it needs socketpair(), and the reference kernel is built without NET.
   REFVMM_ARGS="--vm name=storm,vcpus=1,mode=periodic,period_us=10,divide=1,x2apic=0,run=hlt,pin=0
     --vm name=calm,vcpus=2,mode=periodic,period_us=1000000,divide=16,x2apic=1,run=hlt"
@@ -49,4 +56,32 @@ scenario_pt_hole() {
   KIND=debian MEM=1G SMP=2 ACTION=pt-hole SETTLE=5 FORMATS=kdump-zlib
   REFVMM_ARGS="--vm name=hole,vcpus=2,mode=periodic,period_us=1000,divide=16,run=hlt"
 }
-ALL_SCENARIOS="healthy stale-fixed storm scale corrupt pt-hole"
+
+# ---- kdump captures: the host panicked by an NMI (QMP inject-nmi, unknown_nmi_panic=1),
+# a capture kernel (loaded with kexec -p) runs makedumpfile on /proc/vmcore.
+scenario_healthy_kdump() {
+  scenario_healthy
+  FAMILY=healthy MEM=1536M CAPTURE=kdump KDUMP_ARGS="-l -d 31" FORMATS=kdump-lzo
+}
+# The catch-up loop runs on CPU 1 (the 8 us vCPU pinned there) when the NMI lands 3 s
+# after the clock jump; the crashed kernel is also the capture kernel (RELOCATABLE).
+scenario_storm_kdump() {
+  KIND=ref FAMILY=storm MEM=1536M SMP=2 ACTION=storm SETTLE=3 D=800
+  CAPTURE=kdump KDUMP_ARGS="-c -d 31" FORMATS=kdump-zlib
+  APPEND="kvm.min_timer_period_us=5"
+  REFVMM_ARGS="--vm name=storm,vcpus=1,mode=periodic,period_us=8,divide=1,x2apic=0,run=hlt,pin=1
+    --vm name=calm,vcpus=2,mode=periodic,period_us=1000000,divide=16,x2apic=1,run=hlt"
+}
+# ---- the 6.12 generation: the same workloads on Debian's stock 6.12 (and a 6.12
+# reference kernel for the storm).
+scenario_healthy_612()     { scenario_healthy;     FAMILY=healthy     SERIES=6.12 FORMATS=kdump-zlib; }
+scenario_stale_fixed_612() { scenario_stale_fixed; FAMILY=stale-fixed SERIES=6.12; }
+scenario_storm_612()       { scenario_storm;       FAMILY=storm       SERIES=6.12; }
+scenario_scale_612()       { scenario_scale;       FAMILY=scale       SERIES=6.12; }
+scenario_corrupt_612()     { scenario_corrupt;     FAMILY=corrupt     SERIES=6.12; }
+# ---- the old shape kept once: 5-level paging (-cpu max turns LA57 on) and the hpet
+# clocksource TCG picks by itself, so the unknown-TSC path stays tested.
+scenario_healthy_5lvl()    { scenario_healthy;     FAMILY=healthy PAGING=5 CLOCK=hpet FORMATS=kdump-zlib; }
+
+ALL_SCENARIOS="healthy stale-fixed storm scale corrupt pt-hole healthy-kdump storm-kdump healthy-5lvl
+  healthy-612 stale-fixed-612 storm-612 scale-612 corrupt-612"

@@ -327,15 +327,40 @@ def check_crosscheck(name, s, keys, base):
 # ---------------------------------------------------------------------------------------
 # Scenarios.
 
+# The index's "family" says what a dump must show (storm-kdump and storm-612 are storms);
+# entries without it (older indexes) fall back to the name.
+FAMILY = {}
+
+
+def family(name):
+    return FAMILY.get(name) or name.split("-elf")[0]
+
+
 def scenario_expectations(name, docs, man, pairs, s):
     d = docs["lapic"]
     fac = man.get("factory", {})
-    base = name.split("-elf")[0]
+    base = family(name)
     if base == "healthy":
+        # A kdump capture freezes the host at an arbitrary instant: the NMI can land while
+        # a CPU is inside its hrtimer interrupt, about to run a timer that the loaded TCG
+        # host let slip a fraction of a second.  That timer (and only that kind: on a CPU
+        # in_hrtirq, < 1 s behind, no RUNAWAY) is what the NMI caught, not a fault.
+        caught = set()
+        if fac.get("kdump"):
+            for vm, v in vcpus_of(d):
+                fs = v.get("findings", [])
+                if fs and all(f.get("flag") in ("BEHIND", "STORMING") and 0 <= (f.get("lag_ns") or 0) < 10**9
+                              for f in fs) and any(f.get("in_hrtirq") for f in fs):
+                    caught.add(id(v))
+            if caught:
+                print("# %s: %d vCPU timer(s) caught by the NMI inside the hrtimer interrupt, < 1 s behind"
+                      % (name, len(caught)))
         flagged = ["%s vCPU %s: %s" % (vm.get("pid"), v.get("id"), sorted(flags_of(v)))
-                   for vm, v in vcpus_of(d) if flags_of(v) & ALARMS]
+                   for vm, v in vcpus_of(d) if flags_of(v) & ALARMS and id(v) not in caught]
         T.ok(not flagged, "%s: no alarm flags on any vCPU" % name, "\n".join(flagged))
-        loud = [f for f in all_findings(d) if f.get("severity") in ("warning", "critical")]
+        caught_f = {id(f) for vm, v in vcpus_of(d) if id(v) in caught for f in all_findings(v)}
+        loud = [f for f in all_findings(d) if f.get("severity") in ("warning", "critical")
+                and id(f) not in caught_f]
         T.ok(not loud, "%s: no warning/critical findings" % name, json.dumps(loud)[:1500])
         T.ok(d.get("fix_status") == "fixed", "%s: fix_status fixed (Debian 6.1 has the fix)" % name,
              "fix_status %s: %s" % (d.get("fix_status"), d.get("fix_evidence")))
@@ -588,14 +613,14 @@ def run_scenario(name, entry, so):
     if entry.get("manifest") and os.path.exists(entry["manifest"]):
         man = json.load(open(entry["manifest"]))
     T.ok(bool(man.get("vms")), "%s: manifest %s readable, with VMs" % (name, entry.get("manifest")))
-    timeout = 1800 if name.startswith("scale") else 600
+    timeout = 1800 if family(name) == "scale" else 600
     s = crashrun.run(entry, MAIN_CMDS, so=so, timeout=timeout)
     docs = check_common(name, s)
     if docs is None:
         return
     d = docs["lapic"]
     pairs = match_vcpus(name, d, man) if man else []
-    base = name.split("-elf")[0]
+    base = family(name)
     if pairs:
         check_identity(name, pairs, man)
         if base != "corrupt":
@@ -606,7 +631,7 @@ def run_scenario(name, entry, so):
     jaddr = "0x" + m.group(1) if m else "0xffffffff81000000"
     cmds, keys = session2_cmds(d, jaddr, full=base in ("healthy", "stale-fixed", "storm"))
     err = base == "healthy" and name == "healthy"
-    sop = os.path.abspath(so)
+    sop = os.path.abspath(crashrun.so_for(entry, so))
     allc = cmds + ([(c % jaddr if "%s" in c else c).replace("{so}", sop) for c in ERR_CMDS] if err else [])
     if not allc:
         T.ok(False, "%s: vCPUs to cross-check with crash's struct output" % name)
@@ -634,6 +659,9 @@ def main():
         return 77
     index = crashrun.load_index(a.index)
     names = a.only or SCENARIOS + [e["name"] for e in index if e.get("name") not in SCENARIOS]
+    for e in index:
+        if e.get("family"):
+            FAMILY[e["name"]] = e["family"]
     for name in names:
         e = crashrun.find(index, name)
         why = ("scenario %s not built" % name) if not e else crashrun.usable(e)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """crash_basics.py INDEX — crash confirms each scenario's manifest (TAP-style lines).
 
-Per dump (crash 8.0.2 in batch mode, `mod -s kvm KO` where KVM is a module):
+Per dump (crash in batch mode: the index's "crash", Debian's 8.0.2 by default and 8.0.6
+for 6.12 kernels; `mod -s kvm KO` where KVM is a module):
   opens        crash starts, RELEASE matches the kernel the guest ran, VMCOREINFO present
   vm_list      `list -H vm_list -o kvm.vm_list` finds as many VMs as the manifest has
   vcpus        `struct kvm.online_vcpus,userspace_pid` per VM = manifest (count and pids)
@@ -14,7 +15,11 @@ Scenario extras:
                unreadable, and vm_list's walk stops at the wild pointer
   pt-hole      the PMD entry reads back as written, and crash's own `rd` of the struct
                kvm behind it fails on the page-table read (what kvmtimer must survive)
-crash 8.0.2 cannot walk these kernels' tasks or exception stacks: no bt/ps here.
+  kdump        (captured by makedumpfile after an NMI panic) `sys` shows the NMI panic,
+               `help -D` the dump level the manifest recorded, `p panic_cpu` the CPU the
+               manifest says panicked, and `bt -c` on the storm's CPU is in hrtimer_interrupt
+The family (healthy, stale-fixed, storm, ...) comes from the index entry's "family".
+crash 8.0.2 cannot walk the tasks or exception stacks of QEMU snapshots: no bt/ps there.
 """
 import json, os, re, subprocess, sys
 
@@ -45,7 +50,7 @@ def crash(e, cmds, timeout=300):
         script += ["!echo ==KVMT-%d==" % i, c]
     script = "\n".join(script + ["quit"]) + "\n"
     try:
-        p = subprocess.run(["crash", "-s", e["vmlinux"], e["vmcore"]], input=script,
+        p = subprocess.run([e.get("crash") or "crash", "-s", e["vmlinux"], e["vmcore"]], input=script,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True, timeout=timeout)
         out = p.stdout
@@ -85,8 +90,9 @@ def check(e):
     fac = m["factory"]
     nvms = len(m["vms"])
     ncpu_vm = sorted(len(v["vcpus"]) for v in m["vms"])
-    corrupt = name.startswith("corrupt")
-    if name == "pt-hole":
+    fam = e.get("family") or name
+    corrupt = fam.startswith("corrupt")
+    if fam == "pt-hole":
         return check_pt_hole(e, m)
     cmds = ["sys", "help -D", "list -H vm_list -o kvm.vm_list"]
     if not corrupt:           # the planted rbtree cycle would make timer -r loop forever
@@ -121,7 +127,7 @@ def check(e):
         # missing from `timer -r` (storm: the storm vCPU's timer is exactly that).
         ok(want - ncpus <= len(t) <= want,
            "%s: timer -r lists %d apic_timer_fn hrtimers (manifest: %d armed)" % (name, len(t), want))
-    if name == "stale-fixed":
+    if fam == "stale-fixed":
         inj = fac["injection"]
         o3 = "".join(crash(e, ["p tk_core.timekeeper.tkr_mono.base", "p shadow_timekeeper.tkr_mono.base"])[1:])
         vals = [int(x) for x in re.findall(r"^\$\d+ = (-?\d+)$", o3, re.M)]
@@ -130,7 +136,7 @@ def check(e):
            "crash %s manifest %s" % (vals, want))
         behind = [x for x in apic_timers(o_tim) if vals and x[0] < vals[0] - 10**9]
         ok(len(behind) >= 1, "%s: %d apic_timer_fn hrtimers more than 1 s behind now" % (name, len(behind)))
-    if name == "storm":
+    if fam == "storm":
         st = fac["storm"]
         o4, o5 = crash(e, ["p hrtimer_bases:%d" % st["cpu"], "struct hrtimer.function %s" % st["hrtimer"]])[1:]
         runs = re.findall(r"running = (0x[0-9a-f]+)", o4)
@@ -139,6 +145,21 @@ def check(e):
         ok(re.search(r"in_hrtirq = 1", o4) is not None, "%s: CPU %d in_hrtirq = 1" % (name, st["cpu"]))
         ok("<apic_timer_fn>" in o5, "%s: the running hrtimer's function is apic_timer_fn" % name, o5[-500:])
         ok(st["lag_ns"] > 100 * 10**9, "%s: target_expiration %.0f s behind now" % (name, st["lag_ns"] / 1e9))
+    if e.get("capture") == "kdump":
+        kd = fac["kdump"]
+        cmds = ["p panic_cpu"] + (["bt -c %d" % fac["storm"]["cpu"]] if fam == "storm" else [])
+        r7 = crash(e, cmds)
+        ok(re.search(r"PANIC: .*NMI", o_sys) is not None, "%s: crash's sys shows the NMI panic" % name, o_sys[-800:])
+        lvl = re.search(r"-d\s*(\d+)", kd["makedumpfile"])
+        ok(lvl and re.search(r"dump_level: %s\b" % lvl.group(1), o_hd) is not None,
+           "%s: help -D shows dump_level %s (makedumpfile %s)" % (name, lvl.group(1) if lvl else "?", kd["makedumpfile"]),
+           o_hd[-1200:])
+        pc = re.search(r"counter = (\d+)", r7[1])
+        ok(pc and int(pc.group(1)) == kd["panic_cpu"], "%s: panic_cpu = %d as recorded" % (name, kd["panic_cpu"]), r7[1][-300:])
+        if fam == "storm":
+            ok("hrtimer_interrupt" in r7[2],
+               "%s: bt -c %d runs inside hrtimer_interrupt (the catch-up loop)" % (name, fac["storm"]["cpu"]),
+               r7[2][-1500:])
     if corrupt:
         dm = fac["corruption"]["damages"]
         o6 = "".join(crash(e, ["rd -64 %s 1" % d["address"] for d in dm]
@@ -171,6 +192,10 @@ def main():
        "index lists the five scenarios", [e["name"] for e in idx])
     ok(any(e["format"] == "elf" for e in idx) and any(e["format"] == "kdump-zlib" for e in idx),
        "index has ELF and kdump-zlib dumps")
+    ok({e.get("capture") for e in idx} >= {"snapshot", "kdump"} and {e.get("series") for e in idx} >= {"6.1", "6.12"}
+       and {e.get("paging") for e in idx} >= {4, 5} and {e.get("clock") for e in idx} >= {"tsc", "hpet"},
+       "index has snapshot and kdump captures, 6.1 and 6.12, 4- and 5-level paging, tsc and hpet",
+       [(e["name"], e.get("capture"), e.get("series"), e.get("paging"), e.get("clock")) for e in idx])
     for e in idx:
         check(e)
     return 1 if FAILS else 0
