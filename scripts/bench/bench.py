@@ -288,6 +288,21 @@ def main():
             wl = rows[big]["table"][label][1]
             marg = (wl - ws) / dv if ws is not None and wl is not None and dv > 0 else None
             P(f"| {label} | {fmt(ws)} | {fmt(wl)} | {fmt(marg)} |")
+    # drgn on every dump of the index (not only the timed ones): does it open the dump,
+    # and what do its own helpers find (vCPUs via vm_list/xarray, hrtimers per CPU base)?
+    P("\n## drgn on every dump\n")
+    P("drgn " + (sh(["drgn", "--version"]).stdout.strip() or "?") + " running scripts/bench/collect.drgn.py "
+      "(list_for_each_entry, xa_for_each, per_cpu, rbtree_inorder_for_each_entry).\n")
+    P("| dump | kernel | capture | paging | format | drgn | vCPUs (kvmlapic -a) | hrtimers | walk |")
+    P("|---|---|---|---|---|---|---:|---:|---:|")
+    for n, s in idx.items():
+        d = rows[n]["drgn"] if n in rows else drgn_run(dict(s))
+        doc = cli_json(a.build, s, "kvmlapic", ["-a"])
+        nv = sum(len(vm.get("vcpus", [])) for vm in doc["vms"]) if doc and "vms" in doc else "?"
+        what = ("error: " + d["error"][:120]) if "error" in d else "opens, walks"
+        P(f"| {n} | {s.get('kernel', '?')} | {s.get('capture', 'snapshot')} | {s.get('paging', '?')} | "
+          f"{s.get('format', '?')} | {what} | {d.get('vcpus', '—')} ({nv}) | {d.get('hrtimers', '—')} | "
+          f"{fmt((d.get('lapic_s') or 0) + (d.get('hrtimer_s') or 0)) if 'error' not in d else '—'} |")
     text = "\n".join(out) + "\n"
     print(text)
     path = a.out or os.path.join(REPO, "bench", f"RESULTS-{datetime.date.today().isoformat()}.md")

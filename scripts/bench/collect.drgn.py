@@ -43,7 +43,7 @@ for cpu in for_each_possible_cpu(prog):
     base = per_cpu(prog["hrtimer_bases"], cpu)
     for i in range(len(base.clock_base)):
         cb = base.clock_base[i]
-        for h in rbtree_inorder_for_each_entry("struct hrtimer", cb.active.rb_root.address_of_(),
+        for h in rbtree_inorder_for_each_entry("struct hrtimer", cb.active.rb_root.rb_root.address_of_(),
                                                "node.node"):
             timers += 1
             _ = (int(h.node.expires), h.function.value_())
