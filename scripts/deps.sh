@@ -6,7 +6,7 @@
 #   pkg:   build + what `make deb` and `make rpm` need.
 set -euo pipefail
 build_pkgs="gcc make crash libcmocka-dev libdw-dev libelf-dev libkdumpfile-dev pkg-config python3"
-all_pkgs="$build_pkgs gdb qemu-system-x86 busybox-static cpio linux-source-6.1 python3-drgn
+all_pkgs="$build_pkgs gdb qemu-system-x86 busybox-static cpio linux-source-6.1 linux-source-6.12 kexec-tools python3-drgn
   makedumpfile clang valgrind bc flex bison libssl-dev xz-utils zstd kmod python3 jq
   debhelper dpkg-dev rpm python3-jsonschema man-db groff-base"
 pkg_pkgs="$build_pkgs debhelper dpkg-dev rpm"

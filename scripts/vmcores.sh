@@ -16,16 +16,26 @@ index=${VMCORES_INDEX:-$REPO/vmcores/index.json}
 lock vmcores
 t0=$SECONDS
 
-# Kernels first, the download (I/O) overlapping the reference build (CPU).
-need_ref=0; need_deb=0
+# Kernels first, the downloads (I/O) overlapping the reference builds (CPU); crash 8.0.6
+# (for the 6.12 dumps) builds in the background while the 6.1 scenarios run.
+declare -A kernels=()
+need_crash=0
 for s in $want; do
-  KIND=; "scenario_${s//-/_}" || die "unknown scenario $s"
-  [ "$KIND" = ref ] && need_ref=1 || need_deb=1
+  KIND= SERIES=6.1; "scenario_${s//-/_}" || die "unknown scenario $s"
+  kernels["$KIND $SERIES"]=1
+  [ "$SERIES" = 6.1 ] || need_crash=1
 done
 pids=()
-[ $need_deb = 1 ] && { timed "kernel debian" "$FACTORY_DIR/debian-kernel.sh" >/dev/null & pids+=($!); }
-[ $need_ref = 1 ] && { timed "kernel ref" "$FACTORY_DIR/refkernel.sh" >/dev/null & pids+=($!); }
+for k in "${!kernels[@]}"; do
+  set -- $k
+  if [ "$1" = ref ]; then timed "kernel ref $2" "$FACTORY_DIR/refkernel.sh" "$2" >/dev/null & pids+=($!)
+  else timed "kernel debian $2" "$FACTORY_DIR/debian-kernel.sh" "$2" >/dev/null & pids+=($!); fi
+done
 for p in "${pids[@]}"; do wait "$p" || die "kernel preparation failed"; done
+crash_pid=
+if [ $need_crash = 1 ]; then
+  { timed "crash 8.0.6" "$REPO/scripts/crash-build.sh" 8.0.6 >/dev/null {LOCK_FD}>&- & } ; crash_pid=$!
+fi
 
 # Scenarios one after another (each QEMU already keeps two host threads busy).
 entries=$(mktemp); trap 'rm -f "$entries"' EXIT
@@ -52,11 +62,13 @@ if os.path.exists(index):
     except Exception: old = []
 names = {e["name"] for e in new}
 keep = [e for e in old if e["name"] not in names and os.path.exists(e.get("vmcore", ""))]
-order = {n: i for i, n in enumerate(["healthy", "healthy-elf", "stale-fixed", "storm", "scale", "corrupt", "pt-hole"])}
+order = {n: i for i, n in enumerate(["healthy", "healthy-elf", "stale-fixed", "storm", "scale", "corrupt", "pt-hole",
+                                      "healthy-kdump", "storm-kdump", "healthy-5lvl"])}
 all_ = sorted(keep + new, key=lambda e: (order.get(e["name"], 99), e["name"]))
 tmp = index + ".tmp"
 json.dump({"scenarios": all_}, open(tmp, "w"), indent=1); os.replace(tmp, index)
 PY
+[ -z "$crash_pid" ] || wait "$crash_pid" || failed+=("crash-8.0.6-build")
 printf '%s %-28s %4ds\n' "$(date -u +%FT%TZ)" "make vmcores ($want)" $((SECONDS - t0)) >> "$CACHE/times.log"
 log "index: $index ($((SECONDS - t0))s; times in $CACHE/times.log)"
 [ ${#failed[@]} = 0 ] || die "failed scenarios: ${failed[*]}"

@@ -41,9 +41,14 @@ fi
 kversion=$(cat "$kdir/version")
 # Debian 12's crash 8.0.2 cannot open 6.4+ kernels: the 6.12 dumps use crash 8.0.6
 # (scripts/crash-build.sh: built once from Debian 13's source, cached).
+# The factory itself needs it only to check a storm or a kdump capture; vmcores.sh builds
+# it in the background meanwhile, and waits for it before it finishes.
 CRASH=crash
 if [ $SERIES != 6.1 ]; then
-  CRASH=$(timed "crash 8.0.6" "$REPO/scripts/crash-build.sh" 8.0.6)/crash || die "crash 8.0.6 build failed"
+  CRASH=$CACHE/crash/8.0.6/crash
+  if [ $ACTION = storm ] || [ $CAPTURE = kdump ]; then
+    CRASH=$(timed "crash 8.0.6" "$REPO/scripts/crash-build.sh" 8.0.6)/crash || die "crash 8.0.6 build failed"
+  fi
 fi
 export CRASH
 
