@@ -120,6 +120,10 @@ struct kt_vm {
 	char comm[KT_COMM_LEN];
 	int online_vcpus;
 	char stats_id[48];
+	/* kvm->arch.apic_bus_cycle_ns (v6.11, per VM, KVM_CAP_X86_APIC_BUS_CYCLES_NS); before,
+	 * KVM's fixed APIC_BUS_CYCLE_NS = 1.  has_apic_bus_cycle: read from this kernel. */
+	uint64_t apic_bus_cycle_ns;
+	bool has_apic_bus_cycle;
 	struct kt_vcpu *vcpus;
 	int nvcpus;
 	char damage[160];

@@ -310,6 +310,15 @@ static void load_vm(struct kt_session *s, struct kt_host *h, struct kt_vm *vm)
 			memcpy(vm->stats_id, kb + l->kvm__stats_id.off, n);
 		vm->stats_id[n] = 0;
 	}
+	/* The TMICT -> ns scale: per VM since 6.11, the constant 1 ns before. */
+	vm->apic_bus_cycle_ns = 1;
+	if (kt_has(l->kvm__arch) && kt_has(l->kvm_arch__apic_bus_cycle_ns)) {
+		struct kt_field f = kt_nest(l->kvm__arch, l->kvm_arch__apic_bus_cycle_ns);
+		if ((size_t)f.off + (size_t)f.size <= ksz) {
+			vm->apic_bus_cycle_ns = kt_get(kb, ksz, f);
+			vm->has_apic_bus_cycle = true;
+		}
+	}
 	int want = vm->online_vcpus;
 	if (want < 0 || want > KT_MAX_VCPUS) {
 		note(vm->damage, sizeof(vm->damage), "online_vcpus = %d out of range", want);

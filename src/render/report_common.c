@@ -273,6 +273,9 @@ void kt_json_vm(struct kt_json *j, const struct kt_host *h, const struct kt_vm *
 	kt_json_kint(j, "online_vcpus", vm->online_vcpus);
 	if (vm->stats_id[0])
 		kt_json_kstr(j, "stats_id", vm->stats_id);
+	/* Only where the kernel has it (6.11+): older kernels' 1 ns is not a dump fact. */
+	if (vm->has_apic_bus_cycle)
+		kt_json_kuint(j, "apic_bus_cycle_ns", vm->apic_bus_cycle_ns);
 	if (vm->damage[0])
 		kt_json_kstr(j, "damage", vm->damage);
 	kt_json_key(j, "vcpus");

@@ -626,6 +626,12 @@ def run_scenario(name, entry, so):
         if base != "corrupt":
             check_timers(name, pairs)
     scenario_expectations(name, docs, man, pairs, s)
+    # The per-VM APIC bus cycle: read from kvm->arch on 6.11+, absent before (docs/KERNELS.md).
+    if base != "corrupt" and d.get("vms"):
+        got = sorted(set(vm.get("apic_bus_cycle_ns") for vm in d["vms"]), key=str)
+        want = [man.get("apic_bus_cycle_ns", 1)] if entry.get("series", "6.1") != "6.1" else [None]
+        T.ok(got == want, "%s: apic_bus_cycle_ns %s (kernel %s)" % (name, want, entry.get("kernel")),
+             "got %s" % got)
     # Session 2: crash's own view, and (on healthy) the error paths.
     m = re.search(r"([0-9a-f]{16})\s+\(\w\)\s+jiffies", s.out(I_SYM) or "")
     jaddr = "0x" + m.group(1) if m else "0xffffffff81000000"
