@@ -43,7 +43,7 @@ demo: deps-build
 # End to end, in crash, on every scenario dump of vmcores/index.json.
 CHECK_SUITES += ext-e2e ext-reader
 .PHONY: ext-e2e ext-reader
-ext-e2e: $(EXT_SO) $(EXT_SO_NEW) vmcores
+ext-e2e: $(EXT_SO) vmcores
 	@tests/run-suite.sh ext-e2e $(BUILD)/test-logs tests/ext/e2e.sh
 ext-reader: $(EXT_PROBE) vmcores
 	@tests/run-suite.sh ext-reader $(BUILD)/test-logs python3 tests/ext/reader.py --probe $(EXT_PROBE)
