@@ -48,6 +48,7 @@ struct kt_var {
 	uint64_t addr;			/* KT_VAR_MEMORY */
 	uint64_t value;			/* valid when has_value */
 	bool has_value;
+	unsigned frame;			/* the frame it lives in (0: RIP's) */
 };
 
 /* Memory for DW_OP_breg/deref locations. */
@@ -71,5 +72,18 @@ enum kt_status kt_dwarf_vars_at(struct kt_dwarf *d, const char *path, const char
 				uint64_t offset, const struct kt_dwarf_env *env,
 				struct kt_var *vars, int max, int *n, char *chain, size_t chainlen,
 				struct kt_err *err);
+
+/*
+ * One frame up, from the CFI (.debug_frame, else .eh_frame) at
+ * function+offset: the caller's registers — RIP the return address, RSP the
+ * CFA, callee-saved registers where the frame saved them; the others marked
+ * in caller->unknown.  For a caller frame pass offset - 1 (the call
+ * instruction), as for its variables.  KT_ENOENT: no CFI for that PC (an
+ * assembly entry point: where a backtrace ends); KT_EFAULT: a saved value
+ * unreadable.
+ */
+enum kt_status kt_dwarf_unwind(struct kt_dwarf *d, const char *path, const char *function,
+			       uint64_t offset, const struct kt_dwarf_env *env,
+			       struct kt_regs *caller, struct kt_err *err);
 
 #endif

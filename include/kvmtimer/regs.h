@@ -39,6 +39,10 @@ struct kt_regs {
 	enum kt_regs_source source;
 	uint64_t where;		/* NMI: address of the pt_regs; note: its index */
 	int pid;		/* NT_PRSTATUS pr_pid (-1 unknown) */
+	/* Registers an unwound (caller) frame cannot recover: bit (1 << enum
+	 * kt_reg) set when CFI says the caller's value is lost (call-clobbered). */
+	uint32_t unknown;
+	unsigned frame;		/* 0: the interrupted context; k: k calls up */
 };
 
 /* "RAX".."SS"; "?" out of range. */

@@ -357,12 +357,22 @@ static enum kt_cmd_status cmd_kvmtriage(struct kt_session *s, int argc, char **a
 }
 
 /* The register evidence the verdicts cite: a CPU whose registers show the
- * catch-up loop (context.c).  Cheap on healthy dumps: DWARF is opened only for
- * a CPU whose RIP is on the catch-up path. */
+ * catch-up loop (kernel/cpu_context.c).  Only CPUs running an hrtimer callback
+ * (a clock base's running is set) can be in the loop: their registers and
+ * backtrace are decoded; a dump without one costs nothing. */
 static void cite_registers(struct kt_session *s, struct kt_host *h)
 {
 	struct kt_contexts c;
-	kt_load_contexts(s, NULL, 0, false, true, &c);
+	int cpus[KT_MAX_CPU_FILTER], n = 0;
+	for (int i = 0; i < h->ncpus && n < KT_MAX_CPU_FILTER; i++)
+		for (int b = 0; b < h->cpus[i].nbases; b++)
+			if (h->cpus[i].bases[b].running) {
+				cpus[n++] = h->cpus[i].cpu;
+				break;
+			}
+	if (!n)
+		return;
+	kt_load_contexts(s, cpus, n, true, true, &c);
 	kt_analyze_contexts(s, h, &c);
 	const struct kt_cpu_context *in = kt_context_in_loop(&c);
 	if (in) {

@@ -184,7 +184,7 @@ static bool push(struct eval *e, uint64_t v)
 static bool reg_value(const struct eval *e, int dwreg, uint64_t *v)
 {
 	int r = kt_reg_from_dwarf(dwreg);
-	if (r < 0 || !e->env->regs)
+	if (r < 0 || !e->env->regs || (e->env->regs->unknown >> r & 1))
 		return false;
 	*v = e->env->regs->r[r];
 	return true;
@@ -419,6 +419,7 @@ static void add_var(Dwarf_Die *die, Dwarf_Die *scope, Dwarf_Addr pc, struct eval
 	v = &vars[(*n)++];
 	memset(v, 0, sizeof(*v));
 	v->reg = -1;
+	v->frame = e->env->regs ? e->env->regs->frame : 0;
 	snprintf(v->name, sizeof(v->name), "%s", name);
 	snprintf(v->scope, sizeof(v->scope), "%s", sn ? sn : "{block}");
 	v->inlined = dwarf_tag(scope) == DW_TAG_inlined_subroutine;
@@ -536,5 +537,73 @@ enum kt_status kt_dwarf_vars_at(struct kt_dwarf *d, const char *path, const char
 		} while (dwarf_siblingof(&child, &child) == 0);
 	}
 	free(scopes);
+	return KT_OK;
+}
+
+/* The CFI row at pc, from .debug_frame else .eh_frame; the caller frees it. */
+static Dwarf_Frame *frame_at(Dwfl_Module *mod, Dwarf_Addr pc)
+{
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi = dwfl_module_dwarf_cfi(mod, &bias);
+	Dwarf_Frame *fr;
+
+	if (cfi && dwarf_cfi_addrframe(cfi, pc - bias, &fr) == 0)
+		return fr;
+	cfi = dwfl_module_eh_cfi(mod, &bias);
+	if (cfi && dwarf_cfi_addrframe(cfi, pc - bias, &fr) == 0)
+		return fr;
+	return NULL;
+}
+
+enum kt_status kt_dwarf_unwind(struct kt_dwarf *d, const char *path, const char *function,
+			       uint64_t offset, const struct kt_dwarf_env *env,
+			       struct kt_regs *caller, struct kt_err *err)
+{
+	struct dwarf_file *f = open_file(d, path);
+	struct eval e = { .env = env };
+	Dwarf_Frame *fr;
+	Dwarf_Addr fn;
+
+	if (f->failed)
+		return kt_err_set(err, KT_ENOENT, 0, "%s", f->why);
+	fn = function_addr(f->mod, function, offset);
+	if (!fn)
+		return kt_err_set(err, KT_ENOENT, 0, "%s: no function %s", path, function);
+	if (!cfa_at(f->mod, fn + offset, &e) || !(fr = frame_at(f->mod, fn + offset)))
+		return kt_err_set(err, KT_ENOENT, 0, "no CFI for %s+%#" PRIx64 " in %s", function,
+				  offset, path);
+	*caller = *env->regs;
+	caller->frame = env->regs->frame + 1;
+	caller->unknown = 0;
+	for (int dw = 0; dw <= 16; dw++) {
+		Dwarf_Op mem[3], *ops;
+		size_t nops;
+		int r = kt_reg_from_dwarf(dw);
+		if (dw == 7)	/* RSP: the CFA, below */
+			continue;
+		if (dwarf_frame_register(fr, dw, mem, &ops, &nops) != 0 || (nops == 0 && ops)) {
+			caller->unknown |= 1u << r;	/* undefined: call-clobbered */
+			continue;
+		}
+		if (nops == 0) {	/* same value */
+			if (env->regs->unknown >> r & 1)
+				caller->unknown |= 1u << r;
+			continue;
+		}
+		struct kt_var tmp = { .byte_size = 8 };
+		evaluate(&e, ops, nops, NULL, &tmp);
+		if (!tmp.has_value) {
+			caller->unknown |= 1u << r;
+			if (dw == 16) {
+				free(fr);
+				return kt_err_set(err, KT_EFAULT, tmp.addr, "return address of %s+%#" PRIx64
+						  " unreadable at %#" PRIx64, function, offset, tmp.addr);
+			}
+			continue;
+		}
+		caller->r[r] = tmp.value;
+	}
+	free(fr);
+	caller->r[KT_RSP] = e.cfa;
 	return KT_OK;
 }

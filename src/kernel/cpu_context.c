@@ -203,6 +203,7 @@ const struct kt_var *kt_context_var(const struct kt_cpu_context *c, const char *
 }
 
 static void code_vars(struct kt_session *s, struct kt_cpu_context *c);
+static void walk_frames(struct kt_session *s, struct kt_cpu_context *c, const char *path0);
 
 static void load_vars(struct kt_session *s, struct kt_cpu_context *c)
 {
@@ -238,6 +239,7 @@ static void load_vars(struct kt_session *s, struct kt_cpu_context *c)
 	}
 	if (c->in_catchup)
 		code_vars(s, c);
+	walk_frames(s, c, path);
 	/* Inlined into something else, the path still shows in the scopes. */
 	if (!c->in_catchup)
 		for (int i = 0; i < c->nvars; i++) {
@@ -436,3 +438,99 @@ void kt_contexts_free(struct kt_contexts *c)
 	memset(c, 0, sizeof(*c));
 }
 
+
+/* "kvm" when pc's debug file is a module's (not vmlinux's), else "". */
+static void module_of(struct kt_session *s, const char *path, char *buf, size_t len)
+{
+	const struct kt_reader *r = &s->reader;
+	uint64_t stext;
+	char vmpath[4096];
+
+	buf[0] = 0;
+	if (kt_symbol(r, "_stext", &stext) != KT_OK ||
+	    r->ops->debuginfo_path(r->ctx, stext, vmpath, sizeof(vmpath)) != KT_OK ||
+	    !strcmp(path, vmpath))
+		return;
+	const char *b = strrchr(path, '/');
+	snprintf(buf, len, "%.31s", b ? b + 1 : path);
+	char *dot = strchr(buf, '.');
+	if (dot)
+		*dot = 0;
+	for (char *p = buf; *p; p++)
+		if (*p == '-')
+			*p = '_';
+}
+
+/*
+ * The backtrace from the interrupted context by CFI (as crash's bt walks the
+ * stack, but from the registers): each caller's function, and for callers in
+ * the catch-up path their variables too — basenow lives in
+ * __hrtimer_run_queues' frame while RIP is deeper in apic_timer_fn or
+ * advance_periodic_target_expiration.  Ends at an assembly entry (no CFI),
+ * an address outside the kernel, or KT_CTX_FRAMES.
+ */
+static void walk_frames(struct kt_session *s, struct kt_cpu_context *c, const char *path0)
+{
+	const struct kt_reader *r = &s->reader;
+	struct kt_regs fr = *c->regs, next;
+	char path[4096];
+	struct kt_err e = { 0 };
+
+	snprintf(path, sizeof(path), "%s", path0);
+	fr.frame = 0;
+	fr.unknown = 0;
+	c->frames[0] = (struct kt_frame){ .pc = fr.r[KT_RIP], .off = c->func_off };
+	snprintf(c->frames[0].func, sizeof(c->frames[0].func), "%s", c->func);
+	snprintf(c->frames[0].module, sizeof(c->frames[0].module), "%s", c->module);
+	c->nframes = 1;
+	for (;;) {
+		struct kt_frame *f = &c->frames[c->nframes - 1];
+		/* Caller frames: the call instruction's row (return address - 1). */
+		uint64_t look = f->off - (c->nframes > 1);
+		struct kt_dwarf_env env = { .regs = &fr, .read = env_read, .ctx = &s->reader };
+		if (kt_dwarf_unwind(s->dwarf, path, f->func, look, &env, &next, &e) != KT_OK) {
+			snprintf(c->unwind_stop, sizeof(c->unwind_stop), "%s", e.msg);
+			return;
+		}
+		uint64_t pc = next.r[KT_RIP];
+		if (c->nframes == KT_CTX_FRAMES) {
+			snprintf(c->unwind_stop, sizeof(c->unwind_stop), "%d frames shown", KT_CTX_FRAMES);
+			return;
+		}
+		if (pc >> 63 == 0 || (next.unknown >> KT_RIP & 1)) {
+			snprintf(c->unwind_stop, sizeof(c->unwind_stop),
+				 "return address %#" PRIx64 " is not kernel code", pc);
+			return;
+		}
+		struct kt_frame *n = &c->frames[c->nframes];
+		memset(n, 0, sizeof(*n));
+		n->pc = pc;
+		/* The call is before the return address: symbolize pc - 1. */
+		if (r->ops->symbol_name(r->ctx, pc - 1, n->func, sizeof(n->func), &n->off) != KT_OK ||
+		    r->ops->debuginfo_path(r->ctx, pc - 1, path, sizeof(path)) != KT_OK) {
+			snprintf(c->unwind_stop, sizeof(c->unwind_stop),
+				 "return address %#" PRIx64 " in no function with debuginfo", pc);
+			return;
+		}
+		n->off += 1;
+		module_of(s, path, n->module, sizeof(n->module));
+		c->nframes++;
+		fr = next;
+		/* A caller in the path proper: hrtimer_interrupt alone is every
+		 * timer interrupt's, not the loop's (it counts only as RIP's own). */
+		const char *m = catchup_member(n->func);
+		if (!m || !strcmp(m, "hrtimer_interrupt"))
+			continue;
+		if (!c->in_catchup) {
+			c->in_catchup = true;
+			snprintf(c->catchup_fn, sizeof(c->catchup_fn), "%s", m);
+		}
+		/* The caller's variables, at its call instruction. */
+		int got = 0;
+		char chain[sizeof(c->chain)];
+		if (c->nvars < KT_CTX_VARS &&
+		    kt_dwarf_vars_at(s->dwarf, path, n->func, n->off - 1, &env, c->vars + c->nvars,
+				     KT_CTX_VARS - c->nvars, &got, chain, sizeof(chain), &e) == KT_OK)
+			c->nvars += got;
+	}
+}

@@ -16,7 +16,16 @@
 #include "kvmtimer/regs.h"
 #include "kvmtimer/state.h"
 
-#define KT_CTX_VARS 40
+#define KT_CTX_VARS 64
+#define KT_CTX_FRAMES 12
+
+/* One frame of the backtrace from the interrupted context (CFI unwinding). */
+struct kt_frame {
+	uint64_t pc;		/* frame 0: RIP; then return addresses */
+	char func[KT_SYM_LEN];
+	uint64_t off;
+	char module[32];
+};
 
 /* guest: ring 0 at an address outside the kernel's half: the CPU was running
  * a VM's guest code (a QEMU snapshot records the registers of whatever the
@@ -39,6 +48,9 @@ struct kt_cpu_context {
 	bool in_catchup;	/* RIP's function or an inlined scope at RIP is on the path */
 	char catchup_fn[KT_VAR_NAME];
 	char chain[240];	/* DWARF scopes at RIP, innermost first */
+	struct kt_frame frames[KT_CTX_FRAMES];	/* #0 RIP, #1 its caller, ... */
+	int nframes;
+	char unwind_stop[256];	/* why the backtrace ends there */
 	struct kt_var vars[KT_CTX_VARS];
 	int nvars;
 	bool vars_done;

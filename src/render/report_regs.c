@@ -133,6 +133,13 @@ void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_conte
 			fprintf(out, "        scopes at RIP: %s\n", c->chain[0] ? kt_tab(c->chain) : "?");
 		if (c->code_note[0])
 			fprintf(out, "        code: %s\n", kt_tab(c->code_note));
+		for (int k = 0; k < c->nframes; k++)
+			fprintf(out, "        #%d %s+%" PRIu64 "%s%s%s (%016" PRIx64 ")\n", k,
+				kt_tab(c->frames[k].func), c->frames[k].off,
+				c->frames[k].module[0] ? " [" : "", kt_tab(c->frames[k].module),
+				c->frames[k].module[0] ? "]" : "", c->frames[k].pc);
+		if (c->nframes && c->unwind_stop[0])
+			fprintf(out, "        (backtrace ends: %s)\n", kt_tab(c->unwind_stop));
 		if (!c->nvars) {
 			print_checks(out, c);
 			continue;
@@ -143,10 +150,10 @@ void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_conte
 			fprintf(out, "        %-14s %-26s %-22s ", kt_tab(v->name), kt_tab(v->type), kt_tab(v->where));
 			print_value(out, v);
 			if (v->scope[0] == '=')	/* "=code FN": read from the machine code */
-				fprintf(out, "  (machine code of %s)\n", kt_tab(v->scope + 6));
+				fprintf(out, "  (#%u, machine code of %s)\n", v->frame, kt_tab(v->scope + 6));
 			else
-				fprintf(out, "  (%s%s%s)\n", v->param ? "param of " : "", kt_tab(v->scope),
-					v->inlined ? ", inlined" : "");
+				fprintf(out, "  (#%u %s%s%s)\n", v->frame, v->param ? "param of " : "",
+					kt_tab(v->scope), v->inlined ? ", inlined" : "");
 		}
 		print_checks(out, c);
 	}
@@ -197,12 +204,26 @@ void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c)
 		if (c->code_note[0])
 			kt_json_kstr(j, "code_reading", c->code_note);
 		kt_json_kstr(j, "scopes", c->chain);
+		kt_json_key(j, "frames");
+		kt_json_arr_begin(j);
+		for (int k = 0; k < c->nframes; k++) {
+			kt_json_obj_begin(j);
+			kt_json_kaddr(j, "pc", c->frames[k].pc);
+			kt_json_kstr(j, "function", c->frames[k].func);
+			kt_json_kuint(j, "offset", c->frames[k].off);
+			kt_json_kstr(j, "module", c->frames[k].module);
+			kt_json_obj_end(j);
+		}
+		kt_json_arr_end(j);
+		if (c->unwind_stop[0])
+			kt_json_kstr(j, "frames_end", c->unwind_stop);
 		kt_json_key(j, "variables");
 		kt_json_arr_begin(j);
 		for (int k = 0; k < c->nvars; k++) {
 			const struct kt_var *v = &c->vars[k];
 			kt_json_obj_begin(j);
 			kt_json_kstr(j, "name", v->name);
+			kt_json_kint(j, "frame", v->frame);
 			kt_json_kstr(j, "scope", v->scope[0] == '=' ? v->scope + 6 : v->scope);
 			kt_json_kstr(j, "from", v->scope[0] == '=' ? "machine_code" : "dwarf");
 			kt_json_kbool(j, "inlined", v->inlined);

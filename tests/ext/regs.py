@@ -150,15 +150,24 @@ def kdump(name, e, doc, ctxs, man, s, cmds):
     """A kdump capture after an NMI: the NMI frame must be found where crash's
     bt -a shows an exception RIP on the NMI stack."""
     bt = s.out(cmds.index("bt -a")) or ""
-    want = {}
+    want, frames = {}, {}
     cpu = None
     nmi = False
+    section = None
     for line in bt.splitlines():
         m = re.match(r"PID:.*CPU: (\d+)", line)
         if m:
-            cpu, nmi = int(m.group(1)), False
+            cpu, nmi, section = int(m.group(1)), False, None
         if "end_repeat_nmi" in line:
             nmi = True
+        if line.startswith("--- <NMI exception stack>"):
+            section = frames.setdefault(cpu, [])
+            continue
+        if line.startswith("---"):
+            section = None
+        m = re.match(r"\s*#\d+ \[[0-9a-f]+\] (\S+) at ([0-9a-f]+)", line)
+        if m and section is not None:
+            section.append((m.group(1), int(m.group(2), 16)))
         m = re.search(r"\[exception RIP: ([\w.]+)\+(\d+)\]", line)
         if m and nmi and cpu is not None and cpu not in want:
             want[cpu] = (m.group(1), int(m.group(2)))
@@ -171,6 +180,14 @@ def kdump(name, e, doc, ctxs, man, s, cmds):
              "%s: CPU %d's NMI frame found: %s+%s (crash bt -a: %s+%d)"
              % (name, cpu, c.get("function"), c.get("offset"), fn, off),
              json.dumps({k: c.get(k) for k in ("source", "nmi_frame", "note", "rip")}))
+        # The backtrace by CFI from the NMI frame: crash's bt -a frames on that stack.
+        mine = [(f["function"], hexnorm(f["pc"])) for f in c.get("frames", [])]
+        theirs = frames.get(cpu, [])
+        if theirs:
+            T.ok(mine[:len(theirs)] == theirs,
+                 "%s: CPU %d's backtrace %s equals crash bt -a's (%d frames)"
+                 % (name, cpu, " <- ".join(f for f, _ in mine), len(theirs)),
+                 "kvmregs %s\ncrash   %s" % (mine, theirs))
 
 
 def damaged_note(name, e):
