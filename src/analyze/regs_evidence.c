@@ -61,14 +61,44 @@ static void check_timer(struct kt_session *s, const struct kt_host *h, struct kt
 	}
 }
 
-static void check_basenow(const struct kt_host *h, struct kt_cpu_context *c)
+/* A variable with a value, of that name, in that function's scope. */
+static const struct kt_var *var_in(const struct kt_cpu_context *c, const char *name,
+				   const char *scope)
 {
-	const struct kt_var *b = kt_context_var(c, "basenow");
+	for (int i = 0; i < c->nvars; i++)
+		if (c->vars[i].has_value && !strcmp(c->vars[i].name, name) &&
+		    !strcmp(c->vars[i].scope, scope))
+			return &c->vars[i];
+	return NULL;
+}
 
-	if (!b)
-		return;
+static void check_basenow(struct kt_session *s, const struct kt_host *h, struct kt_cpu_context *c)
+{
+	const struct kt_layout *l = &s->layout;
+	const struct kt_var *b = kt_context_var(c, "basenow");
+	int64_t bn;
+
+	if (b) {
+		bn = (int64_t)b->value;
+		snprintf(c->basenow.how, sizeof(c->basenow.how), "basenow, %s (DWARF)", b->where);
+	} else {
+		/* Where the compiler keeps no basenow (it recomputes it), do what
+		 * the loop does: basenow = ktime_add(now, base->offset), from
+		 * __hrtimer_run_queues' own now and base. */
+		const struct kt_var *now = var_in(c, "now", "__hrtimer_run_queues");
+		const struct kt_var *base = var_in(c, "base", "__hrtimer_run_queues");
+		uint64_t off;
+		if (!now || !base || now->is_pointer || !kt_has(l->hrtimer_clock_base__offset) ||
+		    kt_read_u64(&s->reader, base->value + (uint64_t)l->hrtimer_clock_base__offset.off,
+				&off) != KT_OK)
+			return;
+		bn = (int64_t)(now->value + off);
+		snprintf(c->basenow.how, sizeof(c->basenow.how),
+			 "now %s + base->offset %" PRId64 " (DWARF: basenow optimized out here)",
+			 now->where, (int64_t)off);
+	}
 	c->basenow.has = true;
-	c->basenow.basenow_ns = (int64_t)b->value;
+	c->basenow.basenow_ns = bn;
 	c->basenow.now_ns = h->now.ns;
 	if (c->timer.has && c->timer.vm_pid >= 0 && c->timer.period_ns > 0) {
 		/* __hrtimer_run_queues runs the callback for every expiry <= basenow
@@ -108,7 +138,7 @@ void kt_analyze_contexts(struct kt_session *s, const struct kt_host *h, struct k
 		if (!c->vars_done)
 			continue;
 		check_timer(s, h, c);
-		check_basenow(h, c);
+		check_basenow(s, h, c);
 		check_delta(s, c);
 	}
 }

@@ -70,6 +70,7 @@ struct kt_cpu_context {
 	struct {
 		bool has;
 		int64_t basenow_ns, now_ns;
+		char how[120];		/* where basenow came from */
 		bool has_left;		/* timer and period known */
 		uint64_t expiries_left;	/* every expiry <= basenow, from the stored one */
 	} basenow;

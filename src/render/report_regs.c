@@ -81,8 +81,9 @@ static void print_checks(FILE *out, const struct kt_cpu_context *c)
 		fputc('\n', out);
 	}
 	if (c->basenow.has) {
-		fprintf(out, "        basenow  %" PRId64 " ns; timekeeper now %" PRId64 " ns (basenow - now = %+" PRId64 " ns)\n",
-			c->basenow.basenow_ns, c->basenow.now_ns, c->basenow.basenow_ns - c->basenow.now_ns);
+		fprintf(out, "        basenow  %" PRId64 " ns from %s; timekeeper now %" PRId64 " ns (basenow - now = %+" PRId64 " ns)\n",
+			c->basenow.basenow_ns, kt_tab(c->basenow.how), c->basenow.now_ns,
+			c->basenow.basenow_ns - c->basenow.now_ns);
 		if (c->basenow.has_left)
 			fprintf(out, "                 expires %" PRId64 ", period %" PRId64 " ns: (basenow - expires) / period + 1 = %" PRIu64
 				" expiries left before the loop ends\n", c->timer.softexpires_ns,
@@ -271,6 +272,7 @@ void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c)
 			kt_json_key(j, "basenow");
 			kt_json_obj_begin(j);
 			kt_json_kint(j, "basenow_ns", c->basenow.basenow_ns);
+			kt_json_kstr(j, "from", c->basenow.how);
 			kt_json_kint(j, "now_ns", c->basenow.now_ns);
 			kt_json_kint(j, "basenow_minus_now_ns", c->basenow.basenow_ns - c->basenow.now_ns);
 			if (c->basenow.has_left)

@@ -51,6 +51,21 @@ def var(ctx, name):
     return None
 
 
+def hrq_var(ctx, name):
+    """A variable of __hrtimer_run_queues' own scope."""
+    for v in ctx.get("variables", []):
+        if v["name"] == name and v["scope"] == "__hrtimer_run_queues" and v.get("value") is not None:
+            return v
+    return None
+
+
+def mem_inputs(ctx):
+    """The memory-held variables basenow comes from: basenow itself, or
+    __hrtimer_run_queues' now."""
+    v = var(ctx, "basenow") or hrq_var(ctx, "now")
+    return [v] if v and v.get("kind") == "memory" else []
+
+
 def check_notes_vs_crash(name, ctxs, hr):
     bad, n = [], 0
     for cpu, c in ctxs.items():
@@ -111,16 +126,25 @@ def storm(name, e, doc, ctxs, man, s, cmds):
         T.ok(hr.get(cpu, {}).get(reg) == hexnorm(v["value"]),
              "%s: %s = %s is %s in crash's help -r for CPU %d" % (name, v["name"], v["value"], reg, cpu))
     b = (c.get("checks") or {}).get("basenow")
-    bn = var(c, "basenow")
-    if not T.ok(bool(b) and bn is not None, "%s: basenow decoded (%s)" % (name, bn and bn.get("location")),
+    if not T.ok(bool(b), "%s: basenow decoded (%s)" % (name, b and b.get("from")),
                 json.dumps(c.get("variables"))[:1500]):
         return
-    if bn.get("kind") == "memory":
-        got = s.out(cmds.index("rd -64 %s" % bn["address"]))
+    # Each memory-held input of basenow equals crash's rd there; a derived
+    # basenow equals now + crash's struct hrtimer_clock_base.offset.
+    for v in mem_inputs(c):
+        got = s.out(cmds.index("rd -64 %s" % v["address"]))
         m = re.search(r":\s+([0-9a-f]{16})", got or "")
-        T.ok(m and int(m.group(1), 16) == (bn["value"] & (2**64 - 1)),
-             "%s: basenow %d at %s equals crash's rd -64 there" % (name, bn["value"], bn["address"]),
+        T.ok(m and int(m.group(1), 16) == (v["value"] & (2**64 - 1)),
+             "%s: %s = %d at %s equals crash's rd -64 there" % (name, v["name"], v["value"], v["address"]),
              got)
+    if var(c, "basenow") is None:
+        now = hrq_var(c, "now")
+        base = hrq_var(c, "base")
+        got = s.out(cmds.index("struct hrtimer_clock_base.offset %s" % base["value"])) if base else ""
+        m = re.search(r"offset = (-?\d+)", got or "")
+        T.ok(now and m and b["basenow_ns"] == now["value"] + int(m.group(1)),
+             "%s: basenow %d = now %s + base->offset %s (crash's struct)" % (name, b["basenow_ns"],
+             now and now["value"], m and m.group(1)), got)
     # Expiries left: from crash's own struct hrtimer and the manifest's period.
     so = s.out(cmds.index("struct hrtimer._softexpires %s" % ch["hrtimer"])) or ""
     m = re.search(r"_softexpires = (-?\d+)", so)
@@ -283,11 +307,13 @@ def main():
             extra = []
             loop = [(c, x) for c, x in ctxs.items() if x.get("in_catchup_path")]
             ch = ((loop[0][1].get("checks") or {}).get("hrtimer") or {}) if loop else {}
-            bn = var(loop[0][1], "basenow") if loop else None
             if ch:
                 extra.append("struct hrtimer._softexpires %s" % ch["hrtimer"])
-            if bn and bn.get("kind") == "memory":
-                extra.append("rd -64 %s" % bn["address"])
+            for v in (mem_inputs(loop[0][1]) if loop else []):
+                extra.append("rd -64 %s" % v["address"])
+            base = hrq_var(loop[0][1], "base") if loop else None
+            if base:
+                extra.append("struct hrtimer_clock_base.offset %s" % base["value"])
             s2 = crashrun.run(e, cmds + extra, so=SO, timeout=900)
             storm(name, e, doc, ctxs, man, s2, cmds + extra)
         elif base == "corrupt":
