@@ -581,8 +581,13 @@ enum kt_status kt_dwarf_unwind(struct kt_dwarf *d, const char *path, const char 
 		int r = kt_reg_from_dwarf(dw);
 		if (dw == 7)	/* RSP: the CFA, below */
 			continue;
+		/* A register the CFI leaves unspecified: a callee-saved one (rbx,
+		 * rbp, r12-r15 in the x86-64 psABI) the frame did not touch keeps
+		 * the caller's value, as gdb takes it; any other is lost. */
+		bool callee_saved = dw == 3 || dw == 6 || (dw >= 12 && dw <= 15);
 		if (dwarf_frame_register(fr, dw, mem, &ops, &nops) != 0 || (nops == 0 && ops)) {
-			caller->unknown |= 1u << r;	/* undefined: call-clobbered */
+			if (!callee_saved || (env->regs->unknown >> r & 1))
+				caller->unknown |= 1u << r;	/* undefined: call-clobbered */
 			continue;
 		}
 		if (nops == 0) {	/* same value */
