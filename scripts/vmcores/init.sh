@@ -47,7 +47,15 @@ out CMDLINE "$(cat /proc/cmdline)"
 [ -c /dev/kvm ] || out ERROR "no /dev/kvm"
 if [ -n "${KDUMP_ARGS:-}" ]; then
   # The capture kernel: one CPU, no KASLR, devices reset, panic -> reboot (QEMU exits).
-  if kexec -p /boot/vmlinuz --initrd=/boot/capture.gz \
+  kx=
+  if [ ! -e /proc/kcore ] && [ -s /boot/kcore ]; then
+    # No /proc/kcore (reference kernel): kexec runs in a chroot of / whose /proc holds
+    # copies of what kexec reads (iomem, kallsyms, cmdline) and the factory's kcore header.
+    mkdir -p /kx && mount --bind / /kx && mount -t tmpfs kx /kx/proc && mount --bind /sys /kx/sys \
+      && mount --bind /dev /kx/dev && cp /proc/iomem /proc/kallsyms /proc/cmdline /kx/proc/ \
+      && cp /boot/kcore /kx/proc/kcore && kx="chroot /kx"
+  fi
+  if $kx kexec -p /boot/vmlinuz --initrd=/boot/capture.gz \
        --append="console=ttyS0 nokaslr nr_cpus=1 irqpoll reset_devices panic=-1" > /tmp/kexec.out 2>&1; then
     out KEXEC loaded "$(cat /sys/kernel/kexec_crash_loaded 2>/dev/null)" "$(cat /sys/kernel/kexec_crash_size 2>/dev/null)"
   else

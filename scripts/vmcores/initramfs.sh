@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# initramfs.sh KERNEL_DIR KIND REFVMM SCENARIO ENVFILE [kdump] — build (or reuse) a
+# initramfs.sh KERNEL_DIR KIND REFVMM SCENARIO ENVFILE [kdump CAPTURE_IMAGE] — build (or reuse) a
 # scenario's initramfs and print its path.  Two concatenated gzip'd newc cpio archives:
 #   base  (per kernel): busybox-static, /init (init.sh), kernel modules in load order
 #         (KIND=debian: kvm, kvm-amd, msr, qemu_fw_cfg + their modinfo depends=;
 #         6.12's .ko.xz are decompressed: busybox insmod loads plain ELF);
 #         with kdump also Debian's kexec and makedumpfile with their shared libraries
 #   top   (per scenario): /refvmm-static and /scenario.env (REFVMM_ARGS, SCENARIO);
-#         with kdump also /boot/vmlinuz (the kernel) and /boot/capture.gz (base +
+#         with kdump also /boot/vmlinuz (CAPTURE_IMAGE, the capture kernel) and /boot/capture.gz (base +
 #         scenario.env: the capture kernel's initramfs, whose init runs makedumpfile).
 # (Body in braces: bash parses it whole before running, so editing this file
 # cannot break a run in progress.)
 {
 . "$(dirname "$0")/lib.sh"
-kdir=$1 kind=$2 refvmm=$3 scen=$4 envfile=$5 kdump=${6:-}
+kdir=$1 kind=$2 refvmm=$3 scen=$4 envfile=$5 kdump=${6:-} capimg=${7:-}
 bb=/bin/busybox
 [ -x "$bb" ] || bb=$(command -v busybox)
 [ -x "$bb" ] || die "busybox-static missing"
@@ -56,7 +56,8 @@ if [ ! -s "$base" ]; then
 fi
 rv=(); [ -s "$refvmm" ] && rv=("$refvmm")
 kimg=(); if [ "$kdump" = kdump ]; then
-  if [ "$kind" = debian ]; then kimg=("$kdir/vmlinuz"); else kimg=("$kdir/bzImage"); fi
+  [ -s "$capimg" ] || die "kdump: capture kernel image '$capimg' missing"
+  kimg=("$capimg")
 fi
 topkey=$(printf '%s\n' "$basekey" | cat - "$envfile" "${rv[@]}" "${kimg[@]}" | sha256sum | cut -c1-12)
 out=$CACHE/initramfs/$scen-$topkey.cpio.gz
@@ -69,6 +70,20 @@ if [ ! -s "$out" ]; then
     cst=$(mktemp -d); cp "$envfile" "$cst/scenario.env"
     (cd "$cst" && find . -mindepth 1 | cpio -o -H newc --quiet -R 0:0 | gzip -6) > "$st/capture-top.gz"
     cat "$base" "$st/capture-top.gz" > "$st/boot/capture.gz"; rm -rf "$cst" "$st/capture-top.gz"
+    # kexec-tools reads the kernel's text mapping from /proc/kcore, which the reference
+    # kernel (tinyconfig, no PROC_KCORE) lacks: a minimal ELF core header with one PT_LOAD
+    # for _text.._end (no KASLR there), mounted over /proc/kcore in a chroot by init.sh.
+    if [ "$kind" != debian ]; then
+      python3 - "$kdir/vmlinux" "$st/boot/kcore" <<'PY'
+import struct, subprocess, sys
+sym = {l.split()[2]: int(l.split()[0], 16) for l in subprocess.run(["nm", sys.argv[1]],
+       capture_output=True, text=True).stdout.splitlines() if len(l.split()) == 3}
+text, end = sym["_text"], sym["_end"]
+eh = b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack("<HHIQQQIHHHHHH", 4, 62, 1, 0, 64, 0, 0, 64, 56, 1, 0, 0, 0)
+ph = struct.pack("<IIQQQQQQ", 1, 7, 0x1000, text, text - 0xffffffff80000000, end - text, end - text, 0x1000)
+open(sys.argv[2], "wb").write(eh + ph)
+PY
+    fi
   fi
   (cd "$st" && find . -mindepth 1 | cpio -o -H newc --quiet -R 0:0 | gzip -6) > "$out.tmp"
   cat "$base" "$out.tmp" > "$out"; rm -rf "$st" "$out.tmp"

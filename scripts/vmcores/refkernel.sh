@@ -2,8 +2,8 @@
 # refkernel.sh [SERIES] — build (or reuse) the reference kernel: Debian's
 # linux-source-SERIES (6.1 default, or 6.12) with the upstream periodic-timer fix
 # reverted (scripts/patches/0001-*.patch applies to both: same hunks, other lines),
-# tinyconfig + refkernel.config, KVM/KVM_AMD built in, relocatable with kexec and crash
-# dump support so the same image is its own capture kernel.  Prints the cache
+# tinyconfig + refkernel.config, KVM/KVM_AMD built in, KEXEC (crashkernel= and kexec -p
+# work; the capture kernel is Debian's kernel of the same series).  Prints the cache
 # directory holding
 #   bzImage  vmlinux  config  version
 # Cache key = source package version + patch hash + config fragment hash.

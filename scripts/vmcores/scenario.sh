@@ -55,8 +55,14 @@ export CRASH
 # ---- cache key & initramfs ------------------------------------------------------------
 envf=$(mktemp); trap 'rm -f "$envf"' EXIT
 printf 'SCENARIO=%q\nREFVMM_ARGS=%q\nREADY_TIMEOUT=%q\nKDUMP_ARGS=%q\n' "$name" "$REFVMM_ARGS" "$READY_TIMEOUT" "$KDUMP_ARGS" > "$envf"
-kd=; [ $CAPTURE = kdump ] && kd=kdump
-initrd=$(timed "initramfs $name" "$FACTORY_DIR/initramfs.sh" "$kdir" "$KIND" "$REFVMM" "$name" "$envf" $kd)
+# kdump: the capture kernel is Debian's kernel of the series (relocatable, NVMe built
+# in, /proc/vmcore), also for the reference kernel, as a distro's kdump would load.
+kd=()
+if [ $CAPTURE = kdump ]; then
+  capdir=$kdir; [ $KIND = debian ] || capdir=$(timed "kernel debian $SERIES" "$FACTORY_DIR/debian-kernel.sh" "$SERIES")
+  kd=(kdump "$capdir/vmlinuz")
+fi
+initrd=$(timed "initramfs $name" "$FACTORY_DIR/initramfs.sh" "$kdir" "$KIND" "$REFVMM" "$name" "$envf" "${kd[@]}")
 # Key: the scenario's resolved settings (scenario functions may build on each other).
 key=$( { for v in KIND MEM SMP APPEND REFVMM_ARGS ACTION SETTLE D FORMATS READY_TIMEOUT SERIES PAGING CLOCK \
                   CAPTURE KDUMP_ARGS FAMILY; do printf '%s=%q\n' $v "${!v}"; done; echo "$kversion $initrd"; \

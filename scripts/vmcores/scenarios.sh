@@ -64,7 +64,7 @@ scenario_healthy_kdump() {
   FAMILY=healthy MEM=1536M CAPTURE=kdump KDUMP_ARGS="-l -d 31" FORMATS=kdump-lzo
 }
 # The catch-up loop runs on CPU 1 (the 8 us vCPU pinned there) when the NMI lands 3 s
-# after the clock jump; the crashed kernel is also the capture kernel (RELOCATABLE).
+# after the clock jump; the capture kernel is Debian's 6.1 (kexec -p from the reference).
 scenario_storm_kdump() {
   KIND=ref FAMILY=storm MEM=1536M SMP=2 ACTION=storm SETTLE=3 D=800
   CAPTURE=kdump KDUMP_ARGS="-c -d 31" FORMATS=kdump-zlib
