@@ -83,5 +83,5 @@ scenario_corrupt_612()     { scenario_corrupt;     FAMILY=corrupt     SERIES=6.1
 # clocksource TCG picks by itself, so the unknown-TSC path stays tested.
 scenario_healthy_5lvl()    { scenario_healthy;     FAMILY=healthy PAGING=5 CLOCK=hpet FORMATS=kdump-zlib; }
 
-# (storm-kdump and the 6.12 set join the default list as each is proven here.)
-ALL_SCENARIOS="healthy stale-fixed storm scale corrupt pt-hole healthy-kdump healthy-5lvl"
+# (The 6.12 set joins the default list once proven in crash 8.0.6 here.)
+ALL_SCENARIOS="healthy stale-fixed storm scale corrupt pt-hole healthy-kdump storm-kdump healthy-5lvl"
