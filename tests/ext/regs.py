@@ -168,6 +168,11 @@ def storm(name, e, doc, ctxs, man, s, cmds):
     tab = s.out(cmds.index("kvmtriage")) or ""
     T.ok(("CPU %d stopped at %s+%d" % (cpu, c["function"], c["offset"])) in tab,
          "%s: and so does its table" % name)
+    lap = s.out(cmds.index("kvmlapic %s" % ch["kvm_lapic"])) if ch.get("kvm_lapic") else ""
+    T.ok(re.search(r"^  REGISTERS CPU %d stopped at %s\+%d" % (cpu, re.escape(c["function"]), c["offset"]),
+                   lap or "", re.M) is not None,
+         "%s: kvmlapic %s (the looping vCPU) cites the registers in its verdict" % (name, ch.get("kvm_lapic")),
+         (lap or "")[-800:])
 
 
 def kdump(name, e, doc, ctxs, man, s, cmds):
@@ -311,6 +316,8 @@ def main():
             ch = ((loop[0][1].get("checks") or {}).get("hrtimer") or {}) if loop else {}
             if ch:
                 extra.append("struct hrtimer._softexpires %s" % ch["hrtimer"])
+                if ch.get("kvm_lapic"):
+                    extra.append("kvmlapic %s" % ch["kvm_lapic"])
             for v in (mem_inputs(loop[0][1]) if loop else []):
                 extra.append("rd -64 %s" % v["address"])
             base = hrq_var(loop[0][1], "base") if loop else None
