@@ -59,11 +59,11 @@ unit: deps-build
 	@rm -rf $(BUILD)/test-logs && mkdir -p $(BUILD)/test-logs
 	@$(MAKE) --no-print-directory -k $(UNIT_SUITES) ; tests/summary.sh $(BUILD)/test-logs
 
-# Every test: what CI runs.
+# Every test: what CI runs.  A suite skipped for a missing tool fails here.
 check: deps
 	@$(MAKE) --no-print-directory build-all
 	@rm -rf $(BUILD)/test-logs && mkdir -p $(BUILD)/test-logs
-	@$(MAKE) --no-print-directory -k $(UNIT_SUITES) $(CHECK_SUITES) ; tests/summary.sh $(BUILD)/test-logs
+	@KT_REQUIRE_TOOLS=1 $(MAKE) --no-print-directory -k $(UNIT_SUITES) $(CHECK_SUITES) ; tests/summary.sh $(BUILD)/test-logs
 
 # Unit tests and CLI under ASan/UBSan.
 san:

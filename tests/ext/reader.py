@@ -176,6 +176,7 @@ def main():
             continue
         run_on(e, os.path.abspath(a.probe))
     print("# %d tests, %d failed" % (n, failed))
+    print("1..%d" % n)
     return 1 if failed else 0
 
 

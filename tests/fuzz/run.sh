@@ -60,3 +60,4 @@ for t in "$@"; do
   fi
   [ "${FUZZ_KEEP:-0}" = 1 ] || rm -rf "$corpus"
 done
+echo "1..$n"

@@ -152,6 +152,7 @@ def main():
         check_page(page, name, sec)
     check_help()
     check_generator()
+    print("1..%d" % N)
     return 1 if FAILED else 0
 
 

@@ -171,6 +171,7 @@ def self_test():
     ok(errors({"dump": "/x/vmcore", "error": "x"}, "cli-line"), "a CLI error line without version fails")
     ok(errors(base["kvmtriage"], "cli-line"), "a CLI line without dump fails")
     print("# %d documents validated" % count)
+    print("1..%d" % n)
     return 1 if failed else 0
 
 
@@ -192,6 +193,8 @@ def main(argv):
         if errs:
             print("%s:\n%s" % (path, "\n".join(errs[:10])))
     print("# %d documents in %d files, %d files invalid" % (count, len(argv), bad))
+    if tap:
+        print("1..%d" % len(argv))
     return 1 if bad else 0
 
 

@@ -144,7 +144,16 @@ def check(e):
            "%s: CPU %d clock_base[%d].running = %s" % (name, st["cpu"], st["clock_base"], st["hrtimer"]), o4[-1500:])
         ok(re.search(r"in_hrtirq = 1", o4) is not None, "%s: CPU %d in_hrtirq = 1" % (name, st["cpu"]))
         ok("<apic_timer_fn>" in o5, "%s: the running hrtimer's function is apic_timer_fn" % name, o5[-500:])
-        ok(st["lag_ns"] > 100 * 10**9, "%s: target_expiration %.0f s behind now" % (name, st["lag_ns"] / 1e9))
+        # The lag again from the dump, not from the manifest: crash reads the planted
+        # timer's target_expiration and the timekeeper's base; their difference must be
+        # the manifest's lag, and large (the clock jumped).
+        o7 = "".join(crash(e, ["p ((struct kvm_lapic *)%s)->lapic_timer.target_expiration" % st["kvm_lapic"],
+                               "p tk_core.timekeeper.tkr_mono.base"])[1:])
+        got = [int(x) for x in re.findall(r"^\$\d+ = (-?\d+)$", o7, re.M)]
+        lag = got[1] - got[0] if len(got) == 2 else None
+        ok(lag is not None and lag == st["lag_ns"] and lag > 100 * 10**9,
+           "%s: crash reads target_expiration %s s behind tkr_mono.base (manifest: %.0f s)"
+           % (name, "%.0f" % (lag / 1e9) if lag is not None else "?", st["lag_ns"] / 1e9), o7[-500:])
     if e.get("capture") == "kdump":
         kd = fac["kdump"]
         cmds = ["p panic_cpu"] + (["bt -c %d" % fac["storm"]["cpu"]] if fam == "storm" else [])
@@ -198,6 +207,7 @@ def main():
        [(e["name"], e.get("capture"), e.get("series"), e.get("paging"), e.get("clock")) for e in idx])
     for e in idx:
         check(e)
+    print("1..%d" % N)
     return 1 if FAILS else 0
 
 if __name__ == "__main__":
