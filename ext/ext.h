@@ -18,5 +18,7 @@ extern char *kt_help_kvmhrtimer[];
 extern char *kt_help_kvmtsc[];
 extern char *kt_help_kvmtriage[];
 extern char *kt_help_kvmregs[];
+/* All of them, NULL-terminated; page[0] is the command's name. */
+extern char **kt_help_pages[];
 
 #endif

@@ -79,26 +79,28 @@ static void run(void)
 	}
 }
 
-static void cmd_kvmlapic(void) { run(); }
-static void cmd_kvmhrtimer(void) { run(); }
-static void cmd_kvmtsc(void) { run(); }
-static void cmd_kvmtriage(void) { run(); }
-static void cmd_kvmregs(void) { run(); }
+/* The core's command table (kt_commands), each with its help page; run()
+ * tells the commands apart by args[0]. */
+static struct command_table_entry command_table[KT_NCOMMANDS + 1];
 
-static struct command_table_entry command_table[] = {
-	{ "kvmlapic", cmd_kvmlapic, kt_help_kvmlapic, 0 },
-	{ "kvmhrtimer", cmd_kvmhrtimer, kt_help_kvmhrtimer, 0 },
-	{ "kvmtsc", cmd_kvmtsc, kt_help_kvmtsc, 0 },
-	{ "kvmtriage", cmd_kvmtriage, kt_help_kvmtriage, 0 },
-	{ "kvmregs", cmd_kvmregs, kt_help_kvmregs, 0 },
-	{ NULL, NULL, NULL, 0 },
-};
+static char **help_page(const char *name)
+{
+	for (char ***p = kt_help_pages; *p; p++)
+		if (!strcmp((*p)[0], name))
+			return *p;
+	return NULL;
+}
 
 /* The load message names the build (crash then prints "...: shared object
  * loaded"), and warns when the crash loading us is not the one whose defs.h we
  * were compiled against: struct layouts in defs.h change between versions. */
 static void __attribute__((constructor)) kvmtimer_init(void)
 {
+	for (int i = 0; i < KT_NCOMMANDS; i++) {
+		command_table[i].name = (char *)kt_commands[i].name;
+		command_table[i].func = run;
+		command_table[i].help_data = help_page(kt_commands[i].name);
+	}
 	register_extension(command_table);
 	fprintf(fp, "kvmtimer %s (git %s): kvmtriage, kvmlapic, kvmhrtimer, kvmtsc, kvmregs\n",
 		kt_version, kt_git_describe);

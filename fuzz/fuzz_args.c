@@ -35,7 +35,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const cmds[] = { "kvmlapic", "kvmhrtimer", "kvmtsc", "kvmtriage" };
 	if (!size || size > 4096)
 		return 0;
 	char *copy = malloc(size + 1);
@@ -43,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copy[size - 1] = 0;
 	char *argv[26];
 	int argc = 0;
-	argv[argc++] = (char *)cmds[data[0] % 4];
+	argv[argc++] = (char *)kt_commands[data[0] % KT_NCOMMANDS].name;
 	if (data[0] >= 0xf0)	/* the first argument is the command name itself */
 		argc = 0;
 	char *p = copy, *end = copy + size - 1;

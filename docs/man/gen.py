@@ -263,6 +263,9 @@ def gen_help(page, src):
                 c_string(("\n  %s " % c.name).join(c.synopsis)) + ","]
         out += [c_string(l) + "," for l in help_lines(c)]
         out += ["NULL", "};"]
+    # Every page, so the extension registers the core's command table
+    # (kt_commands) and finds each command's page by its name (page[0]).
+    out += ["", "char **kt_help_pages[] = {"] + ["\tkt_help_%s," % c.name for c in cmds] + ["\tNULL", "};"]
     return "\n".join(out) + "\n"
 
 

@@ -29,7 +29,6 @@
 #define MAX_MODULES 8
 #define MAX_CMD_ARGS 64
 
-static const char *const commands[] = { "kvmlapic", "kvmhrtimer", "kvmtsc", "kvmtriage", "kvmregs" };
 
 static void usage(FILE *fp)
 {
@@ -248,7 +247,6 @@ int main(int argc, char **argv)
 	static struct run run;
 	const char *command = "kvmtriage";
 	int c, ndumps, first_dump, dashdash, worst = EXIT_OK;
-	bool known = false;
 
 	/* Everything before "--" is ours; after it, the command's. */
 	for (dashdash = 1; dashdash < argc && strcmp(argv[dashdash], "--"); dashdash++)
@@ -304,9 +302,7 @@ int main(int argc, char **argv)
 	}
 	first_dump = optind;
 	ndumps = dashdash - first_dump;
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		known |= !strcmp(command, commands[i]);
-	if (!known) {
+	if (!kt_command_find(command)) {
 		fprintf(stderr, "kvmtimer: unknown command '%s': kvmtriage, kvmlapic, kvmhrtimer, kvmtsc or kvmregs\n",
 			command);
 		return EXIT_USAGE;

@@ -151,21 +151,73 @@ bad:
 	return optind;
 }
 
-static enum kt_cmd_status load(struct kt_session *s, const struct opts *o, bool vms, bool hrt,
-			       struct kt_host *h, FILE *err, const char *cmd)
+/* The shape of a command: what the shared prologue does before its body runs
+ * (options, operands, loading, -c, analysis) and how the epilogue turns the
+ * outcome into an exit status.  One table, kt_commands below, lists them all. */
+/* Exit status 1 when: alarming vCPUs, any host finding, or as the body says. */
+enum alarm_rule { ALARM_VCPUS, ALARM_HOST_FINDINGS, ALARM_NEVER };
+enum cite_rule { CITE_NEVER, CITE_WITH_OPERAND, CITE_ALWAYS };
+struct run;
+struct command_impl {
+	const char *optspec;
+	int max_operands;		/* 0, or 1: a kvm/vcpu/lapic address, pid or tid */
+	const char *extra_operand;	/* usage message for one operand too many */
+	bool load_always;		/* else only with an operand (kvmtsc) */
+	bool vms_optional;		/* without KVM types still run (hrtimers only) */
+	bool hrtimers;
+	bool cpu_filter_vcpus;		/* -c keeps the vCPUs run on or timed on those CPUs */
+	enum cite_rule cite;		/* when to read the CPUs' registers for evidence */
+	enum alarm_rule alarm;
+	enum kt_cmd_status (*body)(struct run *r, FILE *out, FILE *err);
+};
+
+/* One command being run: its options, operand, and the host it loaded. */
+struct run {
+	const char *name;
+	struct kt_session *s;
+	struct opts o;
+	const char *operand;	/* NULL: none */
+	bool loaded;
+	bool have_vms;		/* VMs walked (false: vms_optional and no KVM types) */
+	struct kt_err vms_err;	/* why not */
+	struct kt_host h;
+};
+
+/* Load what the command needs; on failure print "cmd: message" and return
+ * KT_CMD_ERROR with nothing left to free. */
+static enum kt_cmd_status load(struct run *r, bool hrt, FILE *err)
 {
 	struct kt_err e = { 0 };
-	memset(h, 0, sizeof(*h));	/* freed on the error path below */
-	struct kt_load_opts lo = { .vms = vms, .hrtimers = hrt, .kvm_timers_only = o->kvm_only,
-				   .have_now = o->have_now, .now_ns = o->now_ns };
-	if (kt_session_prepare(s, vms, &e) != KT_OK ||
-	    kt_host_load(s, &lo, h, &e) != KT_OK) {
-		fprintf(err, "%s: %s\n", cmd, e.msg);
-		kt_host_free(h);
+	const struct opts *o = &r->o;
+	memset(&r->h, 0, sizeof(r->h));	/* freed on the error path below */
+	struct kt_load_opts lo = { .vms = r->have_vms, .hrtimers = hrt,
+				   .kvm_timers_only = o->kvm_only, .have_now = o->have_now,
+				   .now_ns = o->now_ns };
+	if (kt_session_prepare(r->s, r->have_vms, &e) != KT_OK ||
+	    kt_host_load(r->s, &lo, &r->h, &e) != KT_OK) {
+		fprintf(err, "%s: %s\n", r->name, e.msg);
+		kt_host_free(&r->h);
 		return KT_CMD_ERROR;
 	}
-	kt_analyze_host(h, &o->th);
+	r->loaded = true;
 	return KT_CMD_OK;
+}
+
+/* -c: keep the vCPUs whose last run or whose timer is on one of those CPUs.
+ * Before analysis: what is analysed is what is shown. */
+static void filter_vcpus(struct run *r)
+{
+	struct kt_host *h = &r->h;
+	for (int i = 0; i < h->nvms; i++) {
+		int k = 0;
+		for (int j = 0; j < h->vms[i].nvcpus; j++) {
+			struct kt_vcpu *v = &h->vms[i].vcpus[j];
+			if (cpu_wanted(&r->o, v->cpu) || cpu_wanted(&r->o, v->timer.hrtimer.cpu))
+				h->vms[i].vcpus[k++] = *v;
+		}
+		h->vms[i].nvcpus = k;
+	}
+	kt_index_owners(h);
 }
 
 /* A positional argument: kvm/vcpu/lapic address (hex) or pid/tid (decimal). */
@@ -218,142 +270,79 @@ static void json_vms_and_findings(struct kt_json *j, const struct kt_host *h,
 	kt_json_findings(j, h->findings, h->nfindings);
 }
 
-static void cite_registers(struct kt_session *s, struct kt_host *h);
-
-static enum kt_cmd_status finish(const struct kt_host *h)
+static enum kt_cmd_status body_kvmlapic(struct run *r, FILE *out, FILE *err)
 {
-	return kt_host_alarms(h) ? KT_CMD_ALARM : KT_CMD_OK;
-}
-
-static enum kt_cmd_status cmd_kvmlapic(struct kt_session *s, int argc, char **argv, FILE *out,
-				       FILE *err)
-{
-	struct opts o;
-	struct kt_host h;
-	int first = parse(argc, argv, ":ajn:c:T:", &o, err);
-	if (first < 0)
-		return KT_CMD_USAGE;
-	if (first < argc - 1)
-		return usage(err, argv[0], "one target at a time, got '%s' too", argv[first + 1]);
-	if (first == argc && !o.all)
-		o.all = true;	/* no target: the sweep */
-	enum kt_cmd_status st = load(s, &o, true, true, &h, err, argv[0]);
-	if (st != KT_CMD_OK)
-		return st;
-	/* -c: keep vCPUs whose timer or last run is on those CPUs. */
-	if (o.ncpus)
-		for (int i = 0; i < h.nvms; i++) {
-			int k = 0;
-			for (int j = 0; j < h.vms[i].nvcpus; j++) {
-				struct kt_vcpu *v = &h.vms[i].vcpus[j];
-				if (cpu_wanted(&o, v->cpu) || cpu_wanted(&o, v->timer.hrtimer.cpu))
-					h.vms[i].vcpus[k++] = *v;
-			}
-			h.vms[i].nvcpus = k;
-		}
-	if (o.ncpus)
-		kt_index_owners(&h);
+	const struct kt_host *h = &r->h;
 	const struct kt_vm *vm = NULL;
 	const struct kt_vcpu *v = NULL;
-	if (first < argc)
-		cite_registers(s, &h);
-	if (first < argc && !find_target(&h, argv[first], &vm, &v)) {
+	if (r->operand && !find_target(h, r->operand, &vm, &v)) {
 		fprintf(err, "%s: %s: not a struct kvm, kvm_vcpu or kvm_lapic address of a VM on vm_list, nor a VM pid or vCPU tid\n",
-			argv[0], argv[first]);
-		kt_host_free(&h);
+			r->name, r->operand);
 		return KT_CMD_ERROR;
 	}
-	if (o.json) {
+	if (r->o.json) {
 		struct kt_json j;
 		kt_json_init(&j, out);
 		kt_json_obj_begin(&j);
-		kt_json_head(&j, "kvmlapic", &h);
-		json_vms_and_findings(&j, &h, vm, v);
+		kt_json_head(&j, "kvmlapic", h);
+		json_vms_and_findings(&j, h, vm, v);
 		kt_json_obj_end(&j);
 		kt_json_end_doc(&j);
 	} else if (v) {
-		kt_print_vcpu_detail(out, &h, vm, v, &o.th);
+		kt_print_vcpu_detail(out, h, vm, v, &r->o.th);
 	} else if (vm) {
 		for (int j = 0; j < vm->nvcpus; j++) {
 			if (j)
 				fputs("\n----\n", out);
-			kt_print_vcpu_detail(out, &h, vm, &vm->vcpus[j], &o.th);
+			kt_print_vcpu_detail(out, h, vm, &vm->vcpus[j], &r->o.th);
 		}
 		if (!vm->nvcpus)
-			kt_print_lapic_table(out, &h, vm);
+			kt_print_lapic_table(out, h, vm);
 	} else {
-		kt_print_lapic_table(out, &h, NULL);
+		kt_print_lapic_table(out, h, NULL);
 	}
-	st = finish(&h);
-	kt_host_free(&h);
-	return st;
+	return KT_CMD_OK;
 }
 
-static enum kt_cmd_status cmd_kvmhrtimer(struct kt_session *s, int argc, char **argv, FILE *out,
-					 FILE *err)
+static enum kt_cmd_status body_kvmhrtimer(struct run *r, FILE *out, FILE *err)
 {
-	struct opts o;
-	struct kt_host h;
-	int first = parse(argc, argv, ":jkn:c:", &o, err);
-	if (first < 0)
-		return KT_CMD_USAGE;
-	if (first < argc)
-		return usage(err, argv[0], "unexpected argument '%s'", argv[first]);
-	/* VMs are optional here: without KVM the hrtimers are still shown. */
-	struct kt_err e = { 0 };
-	bool vms = kt_session_prepare(s, true, &e) == KT_OK;
-	enum kt_cmd_status st = load(s, &o, vms, true, &h, err, argv[0]);
-	if (st != KT_CMD_OK)
-		return st;
-	if (o.json) {
+	(void)err;
+	const struct kt_host *h = &r->h;
+	if (r->o.json) {
 		struct kt_json j;
 		kt_json_init(&j, out);
 		kt_json_obj_begin(&j);
-		kt_json_head(&j, "kvmhrtimer", &h);
-		if (!vms)
-			kt_json_kstr(&j, "kvm", e.msg);
-		kt_json_hrtimers(&j, &h, o.cpus, o.ncpus);
+		kt_json_head(&j, "kvmhrtimer", h);
+		if (!r->have_vms)
+			kt_json_kstr(&j, "kvm", r->vms_err.msg);
+		kt_json_hrtimers(&j, h, r->o.cpus, r->o.ncpus);
 		kt_json_obj_end(&j);
 		kt_json_end_doc(&j);
 	} else {
-		if (!vms)
-			fprintf(out, "note: %s; KVM owners not decoded\n", e.msg);
-		kt_print_hrtimers(out, &h, o.cpus, o.ncpus);
+		if (!r->have_vms)
+			fprintf(out, "note: %s; KVM owners not decoded\n", r->vms_err.msg);
+		kt_print_hrtimers(out, h, r->o.cpus, r->o.ncpus);
 	}
-	st = h.nfindings ? KT_CMD_ALARM : KT_CMD_OK;
-	kt_host_free(&h);
-	return st;
+	return KT_CMD_OK;
 }
 
-static enum kt_cmd_status cmd_kvmtriage(struct kt_session *s, int argc, char **argv, FILE *out,
-					FILE *err)
+static enum kt_cmd_status body_kvmtriage(struct run *r, FILE *out, FILE *err)
 {
-	struct opts o;
-	struct kt_host h;
-	int first = parse(argc, argv, ":jn:T:", &o, err);
-	if (first < 0)
-		return KT_CMD_USAGE;
-	if (first < argc)
-		return usage(err, argv[0], "unexpected argument '%s'", argv[first]);
-	enum kt_cmd_status st = load(s, &o, true, true, &h, err, argv[0]);
-	if (st != KT_CMD_OK)
-		return st;
-	cite_registers(s, &h);
-	if (o.json) {
+	(void)err;
+	const struct kt_host *h = &r->h;
+	if (r->o.json) {
 		struct kt_json j;
 		kt_json_init(&j, out);
 		kt_json_obj_begin(&j);
-		kt_json_head(&j, "kvmtriage", &h);
-		kt_json_triage(&j, &h, &o.th);
-		json_vms_and_findings(&j, &h, NULL, NULL);
+		kt_json_head(&j, "kvmtriage", h);
+		kt_json_triage(&j, h, &r->o.th);
+		json_vms_and_findings(&j, h, NULL, NULL);
 		kt_json_obj_end(&j);
 		kt_json_end_doc(&j);
 	} else {
-		kt_print_triage(out, &h, &o.th);
+		kt_print_triage(out, h, &r->o.th);
 	}
-	st = finish(&h);
-	kt_host_free(&h);
-	return st;
+	return KT_CMD_OK;
 }
 
 /* The register evidence the verdicts cite: a CPU whose registers show the
@@ -383,66 +372,45 @@ static void cite_registers(struct kt_session *s, struct kt_host *h)
 }
 
 /* kvmregs: each CPU's interrupted context and the variables live at its RIP. */
-static enum kt_cmd_status cmd_kvmregs(struct kt_session *s, int argc, char **argv, FILE *out,
-				      FILE *err)
+static enum kt_cmd_status body_kvmregs(struct run *r, FILE *out, FILE *err)
 {
-	struct opts o;
-	struct kt_host h;
+	(void)err;
+	struct kt_host *h = &r->h;
 	struct kt_contexts c;
-	int first = parse(argc, argv, ":jn:c:", &o, err);
-	if (first < 0)
-		return KT_CMD_USAGE;
-	if (first < argc)
-		return usage(err, argv[0], "unexpected argument '%s'", argv[first]);
-	/* VMs are optional: without KVM the registers are still shown. */
-	struct kt_err e = { 0 };
-	bool vms = kt_session_prepare(s, true, &e) == KT_OK;
-	enum kt_cmd_status st = load(s, &o, vms, true, &h, err, argv[0]);
-	if (st != KT_CMD_OK)
-		return st;
-	kt_load_contexts(s, o.cpus, o.ncpus, true, true, &c);
-	kt_analyze_contexts(s, &h, &c);
+	kt_load_contexts(r->s, r->o.cpus, r->o.ncpus, true, true, &c);
+	kt_analyze_contexts(r->s, h, &c);
 	const struct kt_cpu_context *in = kt_context_in_loop(&c);
 	if (in)
-		kt_context_cite(in, h.register_evidence, sizeof(h.register_evidence));
-	if (o.json) {
+		kt_context_cite(in, h->register_evidence, sizeof(h->register_evidence));
+	if (r->o.json) {
 		struct kt_json j;
 		kt_json_init(&j, out);
 		kt_json_obj_begin(&j);
-		kt_json_head(&j, "kvmregs", &h);
-		if (!vms)
-			kt_json_kstr(&j, "kvm", e.msg);
+		kt_json_head(&j, "kvmregs", h);
+		if (!r->have_vms)
+			kt_json_kstr(&j, "kvm", r->vms_err.msg);
 		kt_json_contexts(&j, &c);
-		if (h.register_evidence[0])
-			kt_json_kstr(&j, "register_evidence", h.register_evidence);
+		if (h->register_evidence[0])
+			kt_json_kstr(&j, "register_evidence", h->register_evidence);
 		kt_json_obj_end(&j);
 		kt_json_end_doc(&j);
 	} else {
-		if (!vms)
-			fprintf(out, "note: %s; KVM owners not decoded\n", e.msg);
-		kt_print_contexts(out, &h, &c);
-		if (h.register_evidence[0])
-			fprintf(out, "\nEVIDENCE %s\n", kt_tab(h.register_evidence));
+		if (!r->have_vms)
+			fprintf(out, "note: %s; KVM owners not decoded\n", r->vms_err.msg);
+		kt_print_contexts(out, h, &c);
+		if (h->register_evidence[0])
+			fprintf(out, "\nEVIDENCE %s\n", kt_tab(h->register_evidence));
 	}
-	st = in ? KT_CMD_ALARM : KT_CMD_OK;
 	kt_contexts_free(&c);
-	kt_host_free(&h);
-	return st;
+	return in ? KT_CMD_ALARM : KT_CMD_OK;
 }
 
 /* kvmtsc: conversions, for a vCPU of the dump or for raw parameters. */
-static enum kt_cmd_status cmd_kvmtsc(struct kt_session *s, int argc, char **argv, FILE *out,
-				     FILE *err)
+static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 {
-	struct opts o;
-	struct kt_host h;
-	bool loaded = false;
-	int first = parse(argc, argv, ":jn:g:h:d:m:s:o:r:f:", &o, err);
-	if (first < 0)
-		return KT_CMD_USAGE;
-	if (first < argc - 1)
-		return usage(err, argv[0], "one vCPU at a time, got '%s' too", argv[first + 1]);
-
+	const struct opts o = r->o;
+	const struct kt_host *h = &r->h;
+	const bool loaded = r->loaded;
 	struct kt_tsc_caps caps = { 1ULL << 48, 48 };
 	uint64_t offset = o.o, ratio = 0, guest_now = 0;
 	uint32_t mult = (uint32_t)o.m, khz = 0;
@@ -450,20 +418,14 @@ static enum kt_cmd_status cmd_kvmtsc(struct kt_session *s, int argc, char **argv
 	bool have_now_tsc = false;
 	const struct kt_vm *vm = NULL;
 	const struct kt_vcpu *v = NULL;
-	memset(&h, 0, sizeof(h));
 
-	if (first < argc) {
-		enum kt_cmd_status st = load(s, &o, true, false, &h, err, argv[0]);
-		if (st != KT_CMD_OK)
-			return st;
-		loaded = true;
-		if (!find_target(&h, argv[first], &vm, &v) || !v) {
+	if (r->operand) {
+		if (!find_target(h, r->operand, &vm, &v) || !v) {
 			fprintf(err, "%s: %s: not a vCPU (kvm_vcpu or kvm_lapic address, or tid) of a VM on vm_list\n",
-				argv[0], argv[first]);
-			kt_host_free(&h);
+				r->name, r->operand);
 			return KT_CMD_ERROR;
 		}
-		caps = h.caps;
+		caps = h->caps;
 		offset = v->tsc.l1_tsc_offset;
 		ratio = v->tsc.has_l1_tsc_scaling_ratio ? v->tsc.l1_tsc_scaling_ratio : v->tsc.tsc_scaling_ratio;
 		mult = v->tsc.virtual_tsc_mult;
@@ -474,7 +436,7 @@ static enum kt_cmd_status cmd_kvmtsc(struct kt_session *s, int argc, char **argv
 	} else {
 		if (!o.have_m || !o.have_s) {
 			if (!o.have_h || !o.have_o)
-				return usage(err, argv[0], "%s", "give a vCPU, or raw parameters: -m MULT -s SHIFT with -d NS, or -o OFFSET with -h HOST_TSC");
+				return usage(err, r->name, "%s", "give a vCPU, or raw parameters: -m MULT -s SHIFT with -d NS, or -o OFFSET with -h HOST_TSC");
 		}
 		if (o.have_f) {
 			caps.frac_bits = (unsigned)o.f;
@@ -500,8 +462,8 @@ static enum kt_cmd_status cmd_kvmtsc(struct kt_session *s, int argc, char **argv
 			kt_json_kint(&j, "vm_pid", vm->userspace_pid);
 			kt_json_kint(&j, "vcpu_id", v->vcpu_id);
 			kt_json_kaddr(&j, "vcpu", v->addr);
-			kt_json_kint(&j, "now_ns", h.now.ns);
-			kt_json_kstr(&j, "now_source", h.now.source);
+			kt_json_kint(&j, "now_ns", h->now.ns);
+			kt_json_kstr(&j, "now_source", h->now.source);
 		}
 		kt_json_key(&j, "params");
 		kt_json_obj_begin(&j);
@@ -518,16 +480,16 @@ static enum kt_cmd_status cmd_kvmtsc(struct kt_session *s, int argc, char **argv
 	} else {
 		if (v)
 			fprintf(out, "VM pid %d vCPU %d (kvm_vcpu %" PRIx64 ")  now %" PRId64 " (%s)\n",
-				vm->userspace_pid, v->vcpu_id, v->addr, h.now.ns, h.now.source);
+				vm->userspace_pid, v->vcpu_id, v->addr, h->now.ns, h->now.source);
 		fprintf(out, "l1_tsc_offset 0x%016" PRIx64 "  ratio %" PRIu64 " (default %" PRIu64 ", %u frac bits)  mult %u  shift %d  khz %u\n",
 			offset, ratio, caps.default_ratio, caps.frac_bits, mult, shift, khz);
 	}
 	if (have_now_tsc) {
 		if (o.json) {
-			kt_json_ku64(&j, "host_tsc_now", h.now.host_tsc);
+			kt_json_ku64(&j, "host_tsc_now", h->now.host_tsc);
 			kt_json_ku64(&j, "guest_tsc_now", guest_now);
 		} else {
-			fprintf(out, "host TSC at now %" PRIu64 " -> guest TSC %" PRIu64 "\n", h.now.host_tsc,
+			fprintf(out, "host TSC at now %" PRIu64 " -> guest TSC %" PRIu64 "\n", h->now.host_tsc,
 				guest_now);
 		}
 	}
@@ -580,26 +542,100 @@ static enum kt_cmd_status cmd_kvmtsc(struct kt_session *s, int argc, char **argv
 		kt_json_obj_end(&j);
 		kt_json_end_doc(&j);
 	}
-	if (loaded)
-		kt_host_free(&h);
 	return KT_CMD_OK;
 }
 
+/* In the order of kt_commands. */
+static const struct command_impl impls[] = {
+	/* kvmlapic [-a] [-j] [-n NS] [-c CPUS] [-T name=value]... [ADDR|PID|TID] */
+	{ ":ajn:c:T:", 1, "one target at a time, got '%s' too", true, false, true, true,
+	  CITE_WITH_OPERAND, ALARM_VCPUS, body_kvmlapic },
+	/* kvmhrtimer [-j] [-k] [-n NS] [-c CPUS] */
+	{ ":jkn:c:", 0, "unexpected argument '%s'", true, true, true, false, CITE_NEVER,
+	  ALARM_HOST_FINDINGS, body_kvmhrtimer },
+	/* kvmregs [-j] [-n NS] [-c CPUS] */
+	{ ":jn:c:", 0, "unexpected argument '%s'", true, true, true, false, CITE_NEVER,
+	  ALARM_NEVER, body_kvmregs },
+	/* kvmtsc [-j] [-n NS] VCPU [-g|-h|-d] | -m MULT -s SHIFT ... */
+	{ ":jn:g:h:d:m:s:o:r:f:", 1, "one vCPU at a time, got '%s' too", false, false, false,
+	  false, CITE_NEVER, ALARM_NEVER, body_kvmtsc },
+	/* kvmtriage [-j] [-n NS] [-T name=value]... */
+	{ ":jn:T:", 0, "unexpected argument '%s'", true, false, true, false, CITE_ALWAYS,
+	  ALARM_VCPUS, body_kvmtriage },
+};
+
+const struct kt_command kt_commands[KT_NCOMMANDS] = {
+	{ "kvmlapic", "every VM and vCPU's LAPIC timer, or one vCPU or VM in full" },
+	{ "kvmhrtimer", "every CPU's hrtimers in expiry order, with their KVM owners" },
+	{ "kvmregs", "each CPU's interrupted registers and the variables live at them" },
+	{ "kvmtsc", "TSC conversions for a vCPU or for raw values" },
+	{ "kvmtriage", "now, the fix status, every anomaly ranked, and a verdict" },
+};
+
+const struct kt_command *kt_command_find(const char *name)
+{
+	for (int i = 0; name && i < KT_NCOMMANDS; i++)
+		if (!strcmp(kt_commands[i].name, name))
+			return &kt_commands[i];
+	return NULL;
+}
+
+/* Every command: parse, check operands, load, -c, analyse (the prologue), the
+ * command's body, then the exit status and cleanup (the epilogue). */
 enum kt_cmd_status kt_cmd_run(struct kt_session *s, int argc, char **argv, FILE *out, FILE *err)
 {
 	if (argc < 1 || !argv[0])
 		return KT_CMD_USAGE;
-	const char *cmd = argv[0];
-	if (!strcmp(cmd, "kvmlapic"))
-		return cmd_kvmlapic(s, argc, argv, out, err);
-	if (!strcmp(cmd, "kvmhrtimer"))
-		return cmd_kvmhrtimer(s, argc, argv, out, err);
-	if (!strcmp(cmd, "kvmtriage"))
-		return cmd_kvmtriage(s, argc, argv, out, err);
-	if (!strcmp(cmd, "kvmtsc"))
-		return cmd_kvmtsc(s, argc, argv, out, err);
-	if (!strcmp(cmd, "kvmregs"))
-		return cmd_kvmregs(s, argc, argv, out, err);
-	fprintf(err, "kvmtimer: unknown command '%s' (kvmlapic, kvmhrtimer, kvmregs, kvmtsc, kvmtriage)\n", cmd);
-	return KT_CMD_USAGE;
+	const struct kt_command *c = kt_command_find(argv[0]);
+	if (!c) {
+		fprintf(err, "kvmtimer: unknown command '%s' (", argv[0]);
+		for (int i = 0; i < KT_NCOMMANDS; i++)
+			fprintf(err, "%s%s", i ? ", " : "", kt_commands[i].name);
+		fprintf(err, ")\n");
+		return KT_CMD_USAGE;
+	}
+	const struct command_impl *ci = &impls[c - kt_commands];
+	struct run *r = calloc(1, sizeof(*r));
+	if (!r) {
+		fprintf(err, "%s: out of memory\n", c->name);
+		return KT_CMD_ERROR;
+	}
+	r->name = c->name;
+	r->s = s;
+	enum kt_cmd_status st = KT_CMD_OK;
+	int first = parse(argc, argv, ci->optspec, &r->o, err);
+	if (first < 0) {
+		st = KT_CMD_USAGE;
+		goto out;
+	}
+	if (first < argc - ci->max_operands) {
+		st = usage(err, c->name, ci->extra_operand, argv[first + ci->max_operands]);
+		goto out;
+	}
+	r->operand = first < argc ? argv[first] : NULL;
+	if (ci->load_always || r->operand) {
+		r->have_vms = true;
+		/* Without KVM types a command that can still shows the hrtimers. */
+		if (ci->vms_optional)
+			r->have_vms = kt_session_prepare(s, true, &r->vms_err) == KT_OK;
+		st = load(r, ci->hrtimers, err);
+		if (st != KT_CMD_OK)
+			goto out;
+		if (ci->cpu_filter_vcpus && r->o.ncpus)
+			filter_vcpus(r);
+		kt_analyze_host(&r->h, &r->o.th);
+		/* The register evidence a verdict cites (kvmregs finds its own). */
+		if (ci->cite == CITE_ALWAYS || (ci->cite == CITE_WITH_OPERAND && r->operand))
+			cite_registers(s, &r->h);
+	}
+	st = ci->body(r, out, err);
+	if (st == KT_CMD_OK)
+		st = ci->alarm == ALARM_VCPUS ? (kt_host_alarms(&r->h) ? KT_CMD_ALARM : KT_CMD_OK) :
+		     ci->alarm == ALARM_HOST_FINDINGS ? (r->h.nfindings ? KT_CMD_ALARM : KT_CMD_OK) :
+		     KT_CMD_OK;
+out:
+	if (r->loaded)
+		kt_host_free(&r->h);
+	free(r);
+	return st;
 }
