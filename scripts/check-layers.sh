@@ -22,7 +22,7 @@ for i in "${!layers[@]}"; do rank[${layers[$i]}]=$i; done
 declare -A public=(
   [error.h]=base [json.h]=base [version.h]=base
   [reader.h]=dump [session.h]=dump [regs.h]=dump [dwarf_vars.h]=dump
-  [kvm_caps.h]=kernel [lapic.h]=kernel [state.h]=kernel
+  [kvm_caps.h]=kernel [lapic.h]=kernel [state.h]=kernel [finding.def]=kernel
   [tsc.h]=model [model.h]=model
   [detect.h]=analyze
   [commands.h]=cmd
@@ -40,7 +40,7 @@ files=()
 for l in "${layers[@]}"; do
   for f in src/$l/*.c src/$l/*.h src/$l/*.def; do [ -e "$f" ] && files+=("$f"); done
 done
-for f in include/kvmtimer/*.h; do files+=("$f"); done
+for f in include/kvmtimer/*.h include/kvmtimer/*.def; do [ -e "$f" ] && files+=("$f"); done
 echo "1..$(( ${#files[@]} + 1 ))"
 n=0 bad=0
 for f in "${files[@]}"; do

@@ -76,10 +76,15 @@ void kt_analyze_host(struct kt_host *h, const struct kt_thresholds *th);
 struct kt_finding *kt_finding_add(struct kt_finding *arr, int *n, enum kt_flag flag,
 				  enum kt_finding_severity sev, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
-void kt_finding_num(struct kt_finding *f, const char *name, int64_t value);
-void kt_finding_unum(struct kt_finding *f, const char *name, uint64_t value);
+/* Set number q of a finding (its kind, signed, unsigned or address, is q's). */
+void kt_finding_set(struct kt_finding *f, enum kt_qty q, int64_t value);
+/* Number q of a finding: true and *value when it has one. */
+bool kt_finding_get(const struct kt_finding *f, enum kt_qty q, int64_t *value);
+/* Its JSON key and label; whether it prints unsigned, and as an address. */
+const char *kt_qty_name(enum kt_qty q);
+bool kt_qty_unsigned(enum kt_qty q);
+bool kt_qty_addr(enum kt_qty q);
 /* A kernel address: "0x…" in JSON and tables. */
-void kt_finding_addr(struct kt_finding *f, const char *name, uint64_t addr);
 bool kt_vcpu_has_flag(const struct kt_vcpu *v, enum kt_flag flag);
 
 #endif

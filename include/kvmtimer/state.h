@@ -43,13 +43,21 @@ enum kt_flag {
 	KT_FLAG_COUNT
 };
 
+/* A number behind a finding: which one (finding.def) and its value. */
+enum kt_qty {
+#define KT_Q(name, kind) KT_Q_##name,
+#include "kvmtimer/finding.def"
+#undef KT_Q
+	KT_Q_COUNT
+};
 #define KT_FINDING_NUMS 6
 struct kt_finding {
 	enum kt_flag flag;
 	enum kt_finding_severity severity;
 	char reason[200];
-	/* The numbers behind the verdict: name/value pairs, name NULL = unused. */
-	struct { const char *name; int64_t value; bool is_unsigned, is_addr; } num[KT_FINDING_NUMS];
+	/* The numbers behind the verdict, in the order they were set (nnum used). */
+	struct { enum kt_qty q; int64_t value; } num[KT_FINDING_NUMS];
+	int nnum;
 };
 
 /* struct kvm_timer + the timer registers of the APIC page. */

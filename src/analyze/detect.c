@@ -69,35 +69,48 @@ struct kt_finding *kt_finding_add(struct kt_finding *arr, int *n, enum kt_flag f
 	return f;
 }
 
-static void finding_put(struct kt_finding *f, const char *name, int64_t value, bool is_unsigned)
+static const struct { const char *name; char kind; } qtys[KT_Q_COUNT] = {
+#define KT_Q(name, kind) [KT_Q_##name] = { #name, #kind[0] },
+#include "kvmtimer/finding.def"
+#undef KT_Q
+};
+
+const char *kt_qty_name(enum kt_qty q)
 {
-	for (int i = 0; i < KT_FINDING_NUMS; i++)
-		if (!f->num[i].name) {
-			f->num[i].name = name;
+	return (unsigned)q < KT_Q_COUNT ? qtys[q].name : "?";
+}
+
+bool kt_qty_unsigned(enum kt_qty q)
+{
+	return (unsigned)q < KT_Q_COUNT && qtys[q].kind != 'S';
+}
+
+bool kt_qty_addr(enum kt_qty q)
+{
+	return (unsigned)q < KT_Q_COUNT && qtys[q].kind == 'A';
+}
+
+void kt_finding_set(struct kt_finding *f, enum kt_qty q, int64_t value)
+{
+	for (int i = 0; i < f->nnum; i++)
+		if (f->num[i].q == q) {
 			f->num[i].value = value;
-			f->num[i].is_unsigned = is_unsigned;
 			return;
 		}
+	if (f->nnum < KT_FINDING_NUMS) {
+		f->num[f->nnum].q = q;
+		f->num[f->nnum++].value = value;
+	}
 }
 
-void kt_finding_num(struct kt_finding *f, const char *name, int64_t value)
+bool kt_finding_get(const struct kt_finding *f, enum kt_qty q, int64_t *value)
 {
-	finding_put(f, name, value, false);
-}
-
-void kt_finding_unum(struct kt_finding *f, const char *name, uint64_t value)
-{
-	finding_put(f, name, (int64_t)value, true);
-}
-
-void kt_finding_addr(struct kt_finding *f, const char *name, uint64_t addr)
-{
-	finding_put(f, name, (int64_t)addr, true);
-	for (int i = KT_FINDING_NUMS - 1; i >= 0; i--)
-		if (f->num[i].name == name) {
-			f->num[i].is_addr = true;
-			break;
+	for (int i = 0; i < f->nnum; i++)
+		if (f->num[i].q == q) {
+			*value = f->num[i].value;
+			return true;
 		}
+	return false;
 }
 
 bool kt_vcpu_has_flag(const struct kt_vcpu *v, enum kt_flag flag)
@@ -205,10 +218,10 @@ bool kt_detect_behind(const struct kt_detect_in *in, const struct kt_thresholds 
 		   "%s timer expiry is %.3f s behind now (%.1f periods)",
 		   kt_timer_mode_name(t->mode), lag / 1e9,
 		   t->period_ns ? (double)lag / (double)t->period_ns : 0.0);
-	kt_finding_num(f, "lag_ns", lag);
-	kt_finding_num(f, "period_ns", t->period_ns);
-	kt_finding_num(f, "target_expiration_ns", t->target_expiration_ns);
-	kt_finding_num(f, "now_ns", in->host->now.ns);
+	kt_finding_set(f, KT_Q_lag_ns, (int64_t)lag);
+	kt_finding_set(f, KT_Q_period_ns, (int64_t)t->period_ns);
+	kt_finding_set(f, KT_Q_target_expiration_ns, (int64_t)t->target_expiration_ns);
+	kt_finding_set(f, KT_Q_now_ns, (int64_t)in->host->now.ns);
 	return true;
 }
 
@@ -239,11 +252,11 @@ bool kt_detect_runaway(const struct kt_detect_in *in, const struct kt_thresholds
 						      : "fix status unknown",
 		   (double)p.catchup_iterations, (long long)t->period_ns, p.catchup_seconds,
 		   " (hard lockup)");
-	kt_finding_unum(f, "iterations_left", p.catchup_iterations);
-	kt_finding_num(f, "lag_ns", p.lag_ns);
-	kt_finding_num(f, "period_ns", t->period_ns);
-	kt_finding_num(f, "iteration_cost_ns", th->iteration_cost_ns);
-	kt_finding_num(f, "seconds_left", (int64_t)p.catchup_seconds);
+	kt_finding_set(f, KT_Q_iterations_left, (int64_t)p.catchup_iterations);
+	kt_finding_set(f, KT_Q_lag_ns, (int64_t)p.lag_ns);
+	kt_finding_set(f, KT_Q_period_ns, (int64_t)t->period_ns);
+	kt_finding_set(f, KT_Q_iteration_cost_ns, (int64_t)th->iteration_cost_ns);
+	kt_finding_set(f, KT_Q_seconds_left, (int64_t)p.catchup_seconds);
 	return true;
 }
 
@@ -280,10 +293,10 @@ bool kt_detect_storming(const struct kt_detect_in *in, const struct kt_threshold
 		   "CPU %d is %s this vCPU's apic_timer_fn hrtimer %.3f s behind now: the catch-up loop is in progress",
 		   hr->cpu, hr->running ? "running" : "about to run (leftmost, in hrtimer interrupt)",
 		   v->delta_ns / -1e9);
-	kt_finding_num(f, "cpu", hr->cpu);
-	kt_finding_addr(f, "hrtimer", hr->addr);
-	kt_finding_num(f, "lag_ns", kt_neg_sat(v->delta_ns));
-	kt_finding_num(f, "in_hrtirq", c ? c->in_hrtirq : -1);
+	kt_finding_set(f, KT_Q_cpu, (int64_t)hr->cpu);
+	kt_finding_set(f, KT_Q_hrtimer, (int64_t)hr->addr);
+	kt_finding_set(f, KT_Q_lag_ns, (int64_t)kt_neg_sat(v->delta_ns));
+	kt_finding_set(f, KT_Q_in_hrtirq, c ? c->in_hrtirq : -1);
 	return true;
 }
 
@@ -299,10 +312,10 @@ bool kt_detect_backwards(const struct kt_detect_in *in, const struct kt_threshol
 		set_reason(f, KT_FLAG_BACKWARDS, KT_SEV_WARNING,
 			   "tscdeadline %llu is past 2^63: a negative delta (target behind now) went through nsec_to_cycles as u64",
 			   (unsigned long long)t->tscdeadline);
-		kt_finding_unum(f, "tscdeadline", t->tscdeadline);
+		kt_finding_set(f, KT_Q_tscdeadline, (int64_t)t->tscdeadline);
 		if (v->has_guest_tsc_now)
-			kt_finding_unum(f, "guest_tsc_now", v->guest_tsc_now);
-		kt_finding_num(f, "delta_ns", v->delta_ns);
+			kt_finding_set(f, KT_Q_guest_tsc_now, (int64_t)v->guest_tsc_now);
+		kt_finding_set(f, KT_Q_delta_ns, (int64_t)v->delta_ns);
 		return true;
 	}
 	/* The guest TSC went backwards against the last value KVM saw. */
@@ -314,8 +327,8 @@ bool kt_detect_backwards(const struct kt_detect_in *in, const struct kt_threshol
 				   "guest TSC now %llu is before last_guest_tsc %llu",
 				   (unsigned long long)v->guest_tsc_now,
 				   (unsigned long long)v->tsc.last_guest_tsc);
-			kt_finding_unum(f, "guest_tsc_now", v->guest_tsc_now);
-			kt_finding_unum(f, "last_guest_tsc", v->tsc.last_guest_tsc);
+			kt_finding_set(f, KT_Q_guest_tsc_now, (int64_t)v->guest_tsc_now);
+			kt_finding_set(f, KT_Q_last_guest_tsc, (int64_t)v->tsc.last_guest_tsc);
 			return true;
 		}
 	}
@@ -326,8 +339,8 @@ bool kt_detect_backwards(const struct kt_detect_in *in, const struct kt_threshol
 			   "this_tsc_nsec %llu is %.3f s after now",
 			   (unsigned long long)v->tsc.this_tsc_nsec,
 			   kt_sub_sat((int64_t)v->tsc.this_tsc_nsec, h->now.ns) / 1e9);
-		kt_finding_unum(f, "this_tsc_nsec", v->tsc.this_tsc_nsec);
-		kt_finding_num(f, "now_ns", h->now.ns);
+		kt_finding_set(f, KT_Q_this_tsc_nsec, (int64_t)v->tsc.this_tsc_nsec);
+		kt_finding_set(f, KT_Q_now_ns, (int64_t)h->now.ns);
 		return true;
 	}
 	return false;
@@ -350,10 +363,10 @@ bool kt_detect_hv_erange(const struct kt_detect_in *in, const struct kt_threshol
 	set_reason(f, KT_FLAG_HV_ERANGE, KT_SEV_WARNING,
 		   "TSC distance to the deadline, %llu cycles, exceeds the VMX preemption timer's %u bits: KVM falls back to the sw hrtimer",
 		   (unsigned long long)dist, in->host->preemption_timer_multi + 32);
-	kt_finding_unum(f, "tscdeadline", t->tscdeadline);
-	kt_finding_unum(f, "guest_tsc_now", v->guest_tsc_now);
-	kt_finding_unum(f, "delta_tsc", dist);
-	kt_finding_num(f, "preemption_timer_bits", in->host->preemption_timer_multi + 32);
+	kt_finding_set(f, KT_Q_tscdeadline, (int64_t)t->tscdeadline);
+	kt_finding_set(f, KT_Q_guest_tsc_now, (int64_t)v->guest_tsc_now);
+	kt_finding_set(f, KT_Q_delta_tsc, (int64_t)dist);
+	kt_finding_set(f, KT_Q_preemption_timer_bits, (int64_t)in->host->preemption_timer_multi + 32);
 	return true;
 }
 
@@ -374,9 +387,9 @@ bool kt_detect_desync(const struct kt_detect_in *in, const struct kt_thresholds 
 	set_reason(f, KT_FLAG_DESYNC, KT_SEV_WARNING,
 		   "hrtimer expiry and target_expiration differ by %lld ns (period %lld ns)",
 		   (long long)diff, (long long)t->period_ns);
-	kt_finding_num(f, "hrtimer_expires_ns", t->hrtimer.softexpires_ns);
-	kt_finding_num(f, "target_expiration_ns", t->target_expiration_ns);
-	kt_finding_num(f, "diff_ns", diff);
+	kt_finding_set(f, KT_Q_hrtimer_expires_ns, (int64_t)t->hrtimer.softexpires_ns);
+	kt_finding_set(f, KT_Q_target_expiration_ns, (int64_t)t->target_expiration_ns);
+	kt_finding_set(f, KT_Q_diff_ns, (int64_t)diff);
 	return true;
 }
 
@@ -393,9 +406,9 @@ bool kt_detect_lost(const struct kt_detect_in *in, const struct kt_thresholds *t
 	set_reason(f, KT_FLAG_LOST, KT_SEV_WARNING,
 		   "%s timer armed and unmasked, but no hrtimer queued or running, no hv timer, nothing pending: the interrupt never comes",
 		   kt_timer_mode_name(t->mode));
-	kt_finding_num(f, "target_expiration_ns", t->target_expiration_ns);
-	kt_finding_unum(f, "tscdeadline", t->tscdeadline);
-	kt_finding_addr(f, "hrtimer", t->hrtimer.addr);
+	kt_finding_set(f, KT_Q_target_expiration_ns, (int64_t)t->target_expiration_ns);
+	kt_finding_set(f, KT_Q_tscdeadline, (int64_t)t->tscdeadline);
+	kt_finding_set(f, KT_Q_hrtimer, (int64_t)t->hrtimer.addr);
 	return true;
 }
 

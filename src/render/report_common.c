@@ -145,13 +145,14 @@ void kt_json_findings(struct kt_json *j, const struct kt_finding *f, int n)
 		kt_json_kstr(j, "flag", kt_flag_name(f[i].flag));
 		kt_json_kstr(j, "severity", kt_severity_name(f[i].severity));
 		kt_json_kstr(j, "reason", f[i].reason);
-		for (int k = 0; k < KT_FINDING_NUMS && f[i].num[k].name; k++) {
-			if (f[i].num[k].is_addr)
-				kt_json_kaddr(j, f[i].num[k].name, (uint64_t)f[i].num[k].value);
-			else if (f[i].num[k].is_unsigned)
-				kt_json_ku64(j, f[i].num[k].name, (uint64_t)f[i].num[k].value);
+		for (int k = 0; k < f[i].nnum; k++) {
+			enum kt_qty q = f[i].num[k].q;
+			if (kt_qty_addr(q))
+				kt_json_kaddr(j, kt_qty_name(q), (uint64_t)f[i].num[k].value);
+			else if (kt_qty_unsigned(q))
+				kt_json_ku64(j, kt_qty_name(q), (uint64_t)f[i].num[k].value);
 			else
-				kt_json_kint(j, f[i].num[k].name, f[i].num[k].value);
+				kt_json_kint(j, kt_qty_name(q), f[i].num[k].value);
 		}
 		kt_json_obj_end(j);
 	}

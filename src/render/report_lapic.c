@@ -182,16 +182,18 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 		const struct kt_finding *f = &v->findings[i];
 		fprintf(out, "  %-9s [%s] %s\n", kt_flag_name(f->flag), kt_severity_name(f->severity),
 			kt_tab(f->reason));
-		for (int k = 0; k < KT_FINDING_NUMS && f->num[k].name; k++)
-			if (f->num[k].is_addr)
-				fprintf(out, "            %s = 0x%" PRIx64 "\n", f->num[k].name,
+		for (int k = 0; k < f->nnum; k++) {
+			enum kt_qty q = f->num[k].q;
+			if (kt_qty_addr(q))
+				fprintf(out, "            %s = 0x%" PRIx64 "\n", kt_qty_name(q),
 					(uint64_t)f->num[k].value);
-			else if (f->num[k].is_unsigned)
-				fprintf(out, "            %s = %" PRIu64 "\n", f->num[k].name,
+			else if (kt_qty_unsigned(q))
+				fprintf(out, "            %s = %" PRIu64 "\n", kt_qty_name(q),
 					(uint64_t)f->num[k].value);
 			else
-				fprintf(out, "            %s = %" PRId64 "\n", f->num[k].name,
+				fprintf(out, "            %s = %" PRId64 "\n", kt_qty_name(q),
 					f->num[k].value);
+		}
 	}
 	if (v->damage[0])
 		fprintf(out, "  CORRUPT   %s\n", kt_tab(v->damage));

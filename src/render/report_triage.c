@@ -50,12 +50,12 @@ static struct ranked *collect(const struct kt_host *h, int *n)
 	return r;
 }
 
-static int64_t num(const struct kt_finding *f, const char *name)
+/* Number q of a finding, 0 when it has none. */
+static int64_t num(const struct kt_finding *f, enum kt_qty q)
 {
-	for (int k = 0; k < KT_FINDING_NUMS && f->num[k].name; k++)
-		if (!strcmp(f->num[k].name, name))
-			return f->num[k].value;
-	return 0;
+	int64_t v = 0;
+	kt_finding_get(f, q, &v);
+	return v;
 }
 
 static const struct kt_finding *find(const struct kt_vcpu *v, enum kt_flag flag)
@@ -94,8 +94,8 @@ static void verdict(const struct kt_host *h, const struct ranked *r, int n, char
 		}
 		const struct kt_finding *ra = find(v, KT_FLAG_RUNAWAY);
 		const struct kt_finding *st = find(v, KT_FLAG_STORMING);
-		uint64_t iters = ra ? (uint64_t)num(ra, "iterations_left") : 0;
-		double secs = ra ? (double)iters * (double)num(ra, "iteration_cost_ns") / 1e9 : 0;
+		uint64_t iters = ra ? (uint64_t)num(ra, KT_Q_iterations_left) : 0;
+		double secs = ra ? (double)iters * (double)num(ra, KT_Q_iteration_cost_ns) / 1e9 : 0;
 		int used = 0;
 		if (st)
 			used = snprintf(buf, len,
@@ -116,7 +116,7 @@ static void verdict(const struct kt_host *h, const struct ranked *r, int n, char
 			 "%.3g iterations left (~%.0f s with IRQs off at %" PRId64 " ns each): a hard lockup. "
 			 "The kernel %s the upstream fix (18ab3fc8e880 + 9633f180ce99, CVE-2025-71104).",
 			 kt_neg_sat(v->delta_ns) / 1e9, v->timer.period_ns, (double)iters, secs,
-			 ra ? num(ra, "iteration_cost_ns") : 0,
+			 ra ? num(ra, KT_Q_iteration_cost_ns) : 0,
 			 h->fix == KT_FIX_VULNERABLE ? "lacks" : h->fix == KT_FIX_FIXED ? "has" : "may lack");
 		return;
 	}

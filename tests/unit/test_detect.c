@@ -114,13 +114,12 @@ static bool fires(bool (*d)(const struct kt_detect_in *, const struct kt_thresho
 	return d(&in, &th, f);
 }
 
-static int64_t num(const struct kt_finding *f, const char *name)
+static int64_t num(const struct kt_finding *f, enum kt_qty q)
 {
-	for (int i = 0; i < KT_FINDING_NUMS && f->num[i].name; i++)
-		if (!strcmp(f->num[i].name, name))
-			return f->num[i].value;
-	fail_msg("finding has no number %s", name);
-	return 0;
+	int64_t v = 0;
+	if (!kt_finding_get(f, q, &v))
+		fail_msg("finding has no number %s", kt_qty_name(q));
+	return v;
 }
 
 static void test_healthy_fires_nothing(void **state)
@@ -146,7 +145,7 @@ static void test_behind(void **state)
 	v.delta_ns = -2500000000LL;
 	assert_true(fires(kt_detect_behind, &v, &f));
 	assert_int_equal(f.flag, KT_FLAG_BEHIND);
-	assert_int_equal(num(&f, "lag_ns"), 2500000000LL);
+	assert_int_equal(num(&f, KT_Q_lag_ns), 2500000000LL);
 	/* Pending interrupt: KVM already knows, not BEHIND. */
 	v.timer.pending = 1;
 	assert_false(fires(kt_detect_behind, &v, &f));
@@ -168,7 +167,7 @@ static void test_runaway(void **state)
 	kt_analyze_vcpu(&host, &th, &v);
 	assert_true(fires(kt_detect_runaway, &v, &f));
 	assert_int_equal(f.severity, KT_SEV_CRITICAL);
-	assert_int_equal((uint64_t)num(&f, "iterations_left"), 2578150528ULL);
+	assert_int_equal((uint64_t)num(&f, KT_Q_iterations_left), 2578150528ULL);
 	/* The same state on a fixed kernel: no runaway. */
 	host.fix = KT_FIX_FIXED;
 	assert_false(fires(kt_detect_runaway, &v, &f));
@@ -184,7 +183,7 @@ static void test_runaway(void **state)
 	/* ... unless the threshold is lowered. */
 	assert_int_equal(kt_thresholds_set(&th, "runaway_min_iterations=5"), 0);
 	assert_true(fires(kt_detect_runaway, &v, &f));
-	assert_int_equal(num(&f, "iterations_left"), 11);
+	assert_int_equal(num(&f, KT_Q_iterations_left), 11);
 }
 
 static void test_storming(void **state)
@@ -195,7 +194,7 @@ static void test_storming(void **state)
 	seed(&v);
 	kt_analyze_vcpu(&host, &th, &v);
 	assert_true(fires(kt_detect_storming, &v, &f));
-	assert_int_equal(num(&f, "cpu"), SEED_CPU);
+	assert_int_equal(num(&f, KT_Q_cpu), SEED_CPU);
 	/* Not running, not queued: no loop in progress. */
 	v.timer.hrtimer.running = false;
 	assert_false(fires(kt_detect_storming, &v, &f));
@@ -222,7 +221,7 @@ static void test_backwards(void **state)
 	seed(&v);
 	kt_analyze_vcpu(&host, &th, &v);
 	assert_true(fires(kt_detect_backwards, &v, &f));	/* 1.01e19 > 2^63 */
-	assert_int_equal((uint64_t)num(&f, "tscdeadline"), SEED_TSCDEADLINE);
+	assert_int_equal((uint64_t)num(&f, KT_Q_tscdeadline), SEED_TSCDEADLINE);
 	v.timer.tscdeadline = SEED_GUEST_TSC + 3818816;
 	assert_false(fires(kt_detect_backwards, &v, &f));
 	/* Guest TSC now 2 s of cycles before last_guest_tsc. */
@@ -246,7 +245,7 @@ static void test_hv_erange(void **state)
 	seed(&v);
 	kt_analyze_vcpu(&host, &th, &v);
 	assert_true(fires(kt_detect_hv_erange, &v, &f));
-	assert_int_equal(num(&f, "preemption_timer_bits"), 37);
+	assert_int_equal(num(&f, KT_Q_preemption_timer_bits), 37);
 	/* A deadline one period ahead fits 37 bits. */
 	v.timer.tscdeadline = v.guest_tsc_now + 3818816;
 	assert_false(fires(kt_detect_hv_erange, &v, &f));
@@ -268,7 +267,7 @@ static void test_desync(void **state)
 	assert_false(fires(kt_detect_desync, &v, &f));
 	v.timer.hrtimer.softexpires_ns -= 5 * v.timer.period_ns;
 	assert_true(fires(kt_detect_desync, &v, &f));
-	assert_int_equal(num(&f, "diff_ns"), -6 * v.timer.period_ns);
+	assert_int_equal(num(&f, KT_Q_diff_ns), -6 * v.timer.period_ns);
 }
 
 static void test_lost(void **state)
