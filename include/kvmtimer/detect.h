@@ -69,6 +69,14 @@ void kt_vcpu_model_input(const struct kt_host *h, const struct kt_vcpu *v,
 
 /* Fill the derived fields of v (delta, guest TSC now, recomputed tscdeadline)
  * and run every detector, appending findings to v->findings. */
+/* What the model predicts for a vCPU's periodic timer at now: the next step
+ * under the pre-fix and the fixed algorithm (renderers show it, never run it). */
+struct kt_vcpu_model {
+	struct kt_model_input input;
+	struct kt_prediction prefix, fixed;
+	uint64_t period_cycles;		/* one period in guest TSC cycles */
+};
+
 void kt_analyze_vcpu(const struct kt_host *h, const struct kt_thresholds *th, struct kt_vcpu *v);
 void kt_analyze_host(struct kt_host *h, const struct kt_thresholds *th);
 

@@ -98,6 +98,8 @@ struct kt_vcpu_tsc {
 	uint64_t last_tsc_nsec;
 };
 
+struct kt_vcpu_model;
+
 struct kt_vcpu {
 	uint64_t addr;		/* struct kvm_vcpu * */
 	int index;		/* index in vcpu_array / vcpus[] */
@@ -112,6 +114,9 @@ struct kt_vcpu {
 	bool has_lapic;		/* vcpu->arch.apic != NULL and readable */
 	struct kt_timer timer;
 	struct kt_vcpu_tsc tsc;
+	/* The model's view of this vCPU (analyze/ defines and fills it; NULL
+	 * until kt_analyze_host ran, or when there is no periodic timer). */
+	const struct kt_vcpu_model *model;
 	/* Derived: filled by kt_analyze_vcpu(). */
 	int64_t delta_ns;	/* target_expiration - now */
 	uint64_t tscdeadline_recomputed; bool has_tscdeadline_recomputed;
@@ -212,6 +217,8 @@ struct kt_host {
 	int ncpus;
 	/* vCPU lapic hrtimer address -> (vm, vcpu), sorted: owner lookups. */
 	struct kt_owner { uint64_t hrtimer; int vm, vcpu; } *owners;
+	/* analyze/'s per-vCPU model results, one block (vCPUs point into it). */
+	struct kt_vcpu_model *models;
 	int nowners;
 	/* Register evidence cited by the verdicts (context.c): one sentence, ""
 	 * when no CPU's registers show the catch-up loop; the kvm_lapic it names. */

@@ -452,6 +452,11 @@ void kt_analyze_vcpu(const struct kt_host *h, const struct kt_thresholds *th, st
 	}
 }
 
+static bool periodic(const struct kt_vcpu *v)
+{
+	return v->has_lapic && v->timer.mode == KT_MODE_PERIODIC && v->timer.period_ns > 0;
+}
+
 void kt_analyze_host(struct kt_host *h, const struct kt_thresholds *th)
 {
 	/* Damage the walkers met, in the order they met it: a missing type is
@@ -468,4 +473,25 @@ void kt_analyze_host(struct kt_host *h, const struct kt_thresholds *th)
 	for (int i = 0; i < h->nvms; i++)
 		for (int j = 0; j < h->vms[i].nvcpus; j++)
 			kt_analyze_vcpu(h, th, &h->vms[i].vcpus[j]);
+	/* The model's next step for every periodic timer, once, for the renderers. */
+	size_t n = 0, k = 0;
+	for (int i = 0; i < h->nvms; i++)
+		for (int j = 0; j < h->vms[i].nvcpus; j++)
+			n += periodic(&h->vms[i].vcpus[j]);
+	free(h->models);
+	h->models = n ? calloc(n, sizeof(*h->models)) : NULL;
+	for (int i = 0; h->models && i < h->nvms; i++)
+		for (int j = 0; j < h->vms[i].nvcpus; j++) {
+			struct kt_vcpu *v = &h->vms[i].vcpus[j];
+			if (!periodic(v))
+				continue;
+			struct kt_vcpu_model *m = &h->models[k++];
+			kt_vcpu_model_input(h, v, th, &m->input);
+			kt_model_predict(&m->input, KT_ALGO_PREFIX, &m->prefix);
+			kt_model_predict(&m->input, KT_ALGO_FIXED, &m->fixed);
+			m->period_cycles = kt_nsec_to_cycles((uint64_t)v->timer.period_ns,
+							     v->tsc.virtual_tsc_mult,
+							     v->tsc.virtual_tsc_shift);
+			v->model = m;
+		}
 }

@@ -133,19 +133,14 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 		fprintf(out, "     host TSC at now unknown (clocksource %s): no TSC recomputation\n",
 			kt_tab(h->now.clocksource[0] ? h->now.clocksource : "?"));
 
-	if (t->mode == KT_MODE_PERIODIC && t->period_ns > 0) {
-		struct kt_model_input mi;
-		struct kt_prediction pre, fix;
-		kt_vcpu_model_input(h, v, th, &mi);
-		kt_model_predict(&mi, KT_ALGO_PREFIX, &pre);
-		kt_model_predict(&mi, KT_ALGO_FIXED, &fix);
+	if (v->model) {	/* a periodic timer: the analysis ran the model */
+		const struct kt_prediction pre = v->model->prefix, fix = v->model->fixed;
 		fprintf(out, "\nRECOMPUTATION (advance_periodic_target_expiration at now)\n");
 		fprintf(out, "    now = %" PRId64 " (%s)\n", h->now.ns, h->now.source);
 		fprintf(out, "    stored: target_expiration %" PRId64 ", tscdeadline %" PRIu64 "\n",
 			t->target_expiration_ns, t->tscdeadline);
 		if (v->has_tscdeadline_recomputed) {
-			uint64_t pc = kt_nsec_to_cycles((uint64_t)t->period_ns, c->virtual_tsc_mult,
-							c->virtual_tsc_shift);
+			uint64_t pc = v->model->period_cycles;
 			uint64_t d = v->tscdeadline_recomputed - t->tscdeadline;
 			int64_t sd = (int64_t)d;
 			fprintf(out, "    recomputed from the stored target: tscdeadline %" PRIu64
