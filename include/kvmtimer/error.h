@@ -20,9 +20,15 @@ struct kt_err {
 	char msg[256];		/* one line, context first: "vm_list: ...: ..." */
 };
 
-/* Set status, address and message in one expression; returns status. */
+/* Set status, address and message in one expression; returns status.  The
+ * address is where the trouble is (0: none, e.g. a missing symbol). */
 enum kt_status kt_err_set(struct kt_err *e, enum kt_status st, uint64_t addr,
 			  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Chain a context in front of an error on its way up, as libdrgn and
+ * libkdumpfile do: "context: inner message"; status and address are kept (an
+ * address is set only if the error had none).  Returns the status. */
+enum kt_status kt_err_wrap(struct kt_err *e, uint64_t addr, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 const char *kt_status_name(enum kt_status st);
 
 #endif

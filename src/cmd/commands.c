@@ -195,7 +195,8 @@ static enum kt_cmd_status load(struct run *r, bool hrt, FILE *err)
 				   .now_ns = o->now_ns };
 	if (kt_session_prepare(r->s, r->have_vms, &e) != KT_OK ||
 	    kt_host_load(r->s, &lo, &r->h, &e) != KT_OK) {
-		fprintf(err, "%s: %s\n", r->name, e.msg);
+		kt_err_wrap(&e, 0, "%s", r->name);
+		fprintf(err, "%s\n", e.msg);
 		kt_host_free(&r->h);
 		return KT_CMD_ERROR;
 	}

@@ -449,7 +449,7 @@ enum kt_status kt_load_vms(struct kt_session *s, struct kt_host *h, struct kt_er
 
 	h->vms = calloc(n ? (size_t)n : 1, sizeof(*h->vms));
 	if (!h->vms)
-		return kt_err_set(err, KT_ENOMEM, 0, "out of memory");
+		return kt_err_set(err, KT_ENOMEM, head, "vm_list: out of memory for %d VMs", n);
 	for (int i = 0; i < n; i++) {
 		if (!kt_budget_take(h, KT_COST_VM, "VMs"))
 			break;
