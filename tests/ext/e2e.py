@@ -193,7 +193,7 @@ def check_common(name, s, man):
     d = docs["lapic"]
     T.ok(isinstance(d.get("now_ns"), int) and d.get("now_ns") > 0 and d.get("now_source"),
          "%s: now_ns %s from %s" % (name, d.get("now_ns"), d.get("now_source")))
-    fixed = (man.get("kernel") or {}).get("fixed")
+    fixed = ((man.get("factory") or {}).get("kernel") or {}).get("fixed")
     want_fix = {True: "fixed", False: "vulnerable"}.get(fixed)
     T.ok(want_fix is not None and d.get("fix_status") == want_fix,
          "%s: fix_status %s, as the manifest's kernel (fixed: %s)" % (name, d.get("fix_status"), fixed),
