@@ -261,13 +261,13 @@ static bool find_target(const struct kt_host *h, const char *arg, const struct k
 static void json_vms_and_findings(struct kt_json *j, const struct kt_host *h,
 				  const struct kt_vm *vm, const struct kt_vcpu *v)
 {
-	kt_json_key(j, "vms");
+	kt_json_key(j, K(vms));
 	kt_json_arr_begin(j);
 	for (int i = 0; i < h->nvms; i++)
 		if (!vm || vm == &h->vms[i])
 			kt_json_vm(j, h, &h->vms[i], v);
 	kt_json_arr_end(j);
-	kt_json_key(j, "findings");
+	kt_json_key(j, K(findings));
 	kt_json_findings(j, h->findings, h->nfindings);
 }
 
@@ -315,7 +315,7 @@ static enum kt_cmd_status body_kvmhrtimer(struct run *r, FILE *out, FILE *err)
 		kt_json_obj_begin(&j);
 		kt_json_head(&j, "kvmhrtimer", h);
 		if (!r->have_vms)
-			kt_json_kstr(&j, "kvm", r->vms_err.msg);
+			kt_json_kstr(&j, K(kvm), r->vms_err.msg);
 		kt_json_hrtimers(&j, h, r->o.cpus, r->o.ncpus);
 		kt_json_obj_end(&j);
 		kt_json_end_doc(&j);
@@ -389,10 +389,10 @@ static enum kt_cmd_status body_kvmregs(struct run *r, FILE *out, FILE *err)
 		kt_json_obj_begin(&j);
 		kt_json_head(&j, "kvmregs", h);
 		if (!r->have_vms)
-			kt_json_kstr(&j, "kvm", r->vms_err.msg);
+			kt_json_kstr(&j, K(kvm), r->vms_err.msg);
 		kt_json_contexts(&j, &c);
 		if (h->register_evidence[0])
-			kt_json_kstr(&j, "register_evidence", h->register_evidence);
+			kt_json_kstr(&j, K(register_evidence), h->register_evidence);
 		kt_json_obj_end(&j);
 		kt_json_end_doc(&j);
 	} else {
@@ -456,27 +456,27 @@ static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 	if (o.json) {
 		kt_json_init(&j, out);
 		kt_json_obj_begin(&j);
-		kt_json_kstr(&j, "schema", KT_SCHEMA);
-		kt_json_kstr(&j, "command", "kvmtsc");
+		kt_json_kstr(&j, K(schema), KT_SCHEMA);
+		kt_json_kstr(&j, K(command), "kvmtsc");
 		kt_json_version(&j);
 		if (v) {
-			kt_json_kint(&j, "vm_pid", vm->userspace_pid);
-			kt_json_kint(&j, "vcpu_id", v->vcpu_id);
-			kt_json_kaddr(&j, "vcpu", v->addr);
-			kt_json_kint(&j, "now_ns", h->now.ns);
-			kt_json_kstr(&j, "now_source", h->now.source);
+			kt_json_kint(&j, K(vm_pid), vm->userspace_pid);
+			kt_json_kint(&j, K(vcpu_id), v->vcpu_id);
+			kt_json_kaddr(&j, K(vcpu), v->addr);
+			kt_json_kint(&j, K(now_ns), h->now.ns);
+			kt_json_kstr(&j, K(now_source), h->now.source);
 		}
-		kt_json_key(&j, "params");
+		kt_json_key(&j, K(params));
 		kt_json_obj_begin(&j);
-		kt_json_ku64(&j, "l1_tsc_offset", offset);
-		kt_json_ku64(&j, "tsc_scaling_ratio", ratio);
-		kt_json_ku64(&j, "default_tsc_scaling_ratio", caps.default_ratio);
-		kt_json_kuint(&j, "frac_bits", caps.frac_bits);
-		kt_json_kuint(&j, "virtual_tsc_mult", mult);
-		kt_json_kint(&j, "virtual_tsc_shift", shift);
-		kt_json_kuint(&j, "virtual_tsc_khz", khz);
+		kt_json_ku64(&j, K(l1_tsc_offset), offset);
+		kt_json_ku64(&j, K(tsc_scaling_ratio), ratio);
+		kt_json_ku64(&j, K(default_tsc_scaling_ratio), caps.default_ratio);
+		kt_json_kuint(&j, K(frac_bits), caps.frac_bits);
+		kt_json_kuint(&j, K(virtual_tsc_mult), mult);
+		kt_json_kint(&j, K(virtual_tsc_shift), shift);
+		kt_json_kuint(&j, K(virtual_tsc_khz), khz);
 		kt_json_obj_end(&j);
-		kt_json_key(&j, "results");
+		kt_json_key(&j, K(results));
 		kt_json_obj_begin(&j);
 	} else {
 		if (v)
@@ -487,8 +487,8 @@ static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 	}
 	if (have_now_tsc) {
 		if (o.json) {
-			kt_json_ku64(&j, "host_tsc_now", h->now.host_tsc);
-			kt_json_ku64(&j, "guest_tsc_now", guest_now);
+			kt_json_ku64(&j, K(host_tsc_now), h->now.host_tsc);
+			kt_json_ku64(&j, K(guest_tsc_now), guest_now);
 		} else {
 			fprintf(out, "host TSC at now %" PRIu64 " -> guest TSC %" PRIu64 "\n", h->now.host_tsc,
 				guest_now);
@@ -497,7 +497,7 @@ static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 	if (o.have_h) {
 		uint64_t g = kt_kvm_read_l1_tsc(&caps, offset, ratio, o.hst);
 		if (o.json)
-			kt_json_ku64(&j, "guest_tsc", g);
+			kt_json_ku64(&j, K(guest_tsc), g);
 		else
 			fprintf(out, "host TSC %" PRIu64 " -> guest TSC %" PRIu64 " (0x%016" PRIx64 ")  [kvm_read_l1_tsc]\n",
 				o.hst, g, g);
@@ -507,7 +507,7 @@ static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 		if (ratio == caps.default_ratio) {
 			uint64_t host = o.g - offset;
 			if (o.json)
-				kt_json_ku64(&j, "host_tsc", host);
+				kt_json_ku64(&j, K(host_tsc), host);
 			else
 				fprintf(out, "guest TSC %" PRIu64 " -> host TSC %" PRIu64 "\n", o.g, host);
 		} else if (!o.json) {
@@ -518,7 +518,7 @@ static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 			int64_t ns = dc < 0 ? -(int64_t)kt_cycles_to_ns((uint64_t)-dc, khz)
 					    : (int64_t)kt_cycles_to_ns((uint64_t)dc, khz);
 			if (o.json)
-				kt_json_kint(&j, "guest_tsc_minus_now_ns", ns);
+				kt_json_kint(&j, K(guest_tsc_minus_now_ns), ns);
 			else
 				fprintf(out, "guest TSC %" PRIu64 " is %+" PRId64 " ns from now (at %u kHz)\n",
 					o.g, ns, khz);
@@ -527,9 +527,9 @@ static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 	if (o.have_d) {
 		uint64_t cyc = kt_nsec_to_cycles((uint64_t)o.d, mult, shift);
 		if (o.json) {
-			kt_json_ku64(&j, "delta_cycles", cyc);
+			kt_json_ku64(&j, K(delta_cycles), cyc);
 			if (have_now_tsc)
-				kt_json_ku64(&j, "tscdeadline", guest_now + cyc);
+				kt_json_ku64(&j, K(tscdeadline), guest_now + cyc);
 		} else {
 			fprintf(out, "%" PRId64 " ns -> %" PRIu64 " cycles  [nsec_to_cycles, delta as u64%s]\n",
 				o.d, cyc, o.d < 0 ? ": NEGATIVE, wraps" : "");

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include "kvmtimer/detect.h"
 #include "kvmtimer/json.h"
+#include "render/keys.h"
 #include "kernel/host.h"
 #include "kvmtimer/state.h"
 

@@ -82,65 +82,67 @@ void kt_print_hrtimers(FILE *out, const struct kt_host *h, const int *cpus, int 
 
 void kt_json_hrtimers(struct kt_json *j, const struct kt_host *h, const int *cpus, int ncpus)
 {
-	kt_json_key(j, "cpus");
+	kt_json_key(j, K(cpus));
 	kt_json_arr_begin(j);
 	for (int c = 0; c < h->ncpus; c++) {
 		const struct kt_cpu_hrtimers *cb = &h->cpus[c];
 		if (!cpu_selected(cb->cpu, cpus, ncpus))
 			continue;
 		kt_json_obj_begin(j);
-		kt_json_kint(j, "cpu", cb->cpu);
-		kt_json_kaddr(j, "cpu_base", cb->cpu_base);
+		kt_json_kint(j, K(cpu), cb->cpu);
+		kt_json_kaddr(j, K(cpu_base), cb->cpu_base);
 		if (cb->has_counters) {
-			kt_json_kuint(j, "nr_events", cb->nr_events);
-			kt_json_kuint(j, "nr_retries", cb->nr_retries);
-			kt_json_kuint(j, "nr_hangs", cb->nr_hangs);
-			kt_json_kuint(j, "max_hang_time_ns", cb->max_hang_time_ns);
-			kt_json_kint(j, "expires_next_ns", cb->expires_next_ns);
+			kt_json_kuint(j, K(nr_events), cb->nr_events);
+			kt_json_kuint(j, K(nr_retries), cb->nr_retries);
+			kt_json_kuint(j, K(nr_hangs), cb->nr_hangs);
+			kt_json_kuint(j, K(max_hang_time_ns), cb->max_hang_time_ns);
+			kt_json_kint(j, K(expires_next_ns), cb->expires_next_ns);
 		}
 		if (cb->has_bits) {
-			kt_json_kbool(j, "in_hrtirq", cb->in_hrtirq);
-			kt_json_kbool(j, "hang_detected", cb->hang_detected);
-			kt_json_kbool(j, "hres_active", cb->hres_active);
+			kt_json_kbool(j, K(in_hrtirq), cb->in_hrtirq);
+			kt_json_kbool(j, K(hang_detected), cb->hang_detected);
+			kt_json_kbool(j, K(hres_active), cb->hres_active);
 		}
-		kt_json_key(j, "clock_bases");
+		kt_json_key(j, K(clock_bases));
 		kt_json_arr_begin(j);
 		for (int b = 0; b < cb->nbases; b++) {
 			const struct kt_clock_base *base = &cb->bases[b];
 			kt_json_obj_begin(j);
-			kt_json_kint(j, "index", b);
-			kt_json_kaddr(j, "addr", base->addr);
-			kt_json_kaddr(j, "running", base->running);
+			kt_json_kint(j, K(index), b);
+			kt_json_kaddr(j, K(addr), base->addr);
+			kt_json_kaddr(j, K(running), base->running);
 			if (base->running) {
 				const struct kt_vm *vm;
 				const struct kt_vcpu *v = kt_hrtimer_owner(h, base->running, &vm);
 				if (v) {
-					kt_json_key(j, "running_owner");
+					kt_json_key(j, K(running_owner));
 					kt_json_obj_begin(j);
-					kt_json_kint(j, "vm_pid", vm->userspace_pid);
-					kt_json_kaddr(j, "kvm", vm->addr);
-					kt_json_kint(j, "vcpu_id", v->vcpu_id);
-					kt_json_kstr(j, "function", v->timer.hrtimer.function_name);
+					kt_json_kint(j, K(vm_pid), vm->userspace_pid);
+					kt_json_kaddr(j, K(kvm), vm->addr);
+					kt_json_kint(j, K(vcpu_id), v->vcpu_id);
+					kt_json_kstr(j, K(function), v->timer.hrtimer.function_name);
+					kt_json_kstr(j, K(function_name), v->timer.hrtimer.function_name);
 					kt_json_obj_end(j);
 				}
 			}
 			if (base->damage[0])
-				kt_json_kstr(j, "damage", base->damage);
-			kt_json_key(j, "timers");
+				kt_json_kstr(j, K(damage), base->damage);
+			kt_json_key(j, K(timers));
 			kt_json_arr_begin(j);
 			for (int i = 0; i < base->ntimers; i++) {
 				const struct kt_hrtimer *t = &base->timers[i];
 				kt_json_obj_begin(j);
-				kt_json_kaddr(j, "addr", t->addr);
-				kt_json_kint(j, "expires_ns", t->expires_ns);
-				kt_json_kint(j, "softexpires_ns", t->softexpires_ns);
-				kt_json_kint(j, "lag_ns", kt_sub_sat(h->now.ns, t->expires_ns));
-				kt_json_kstr(j, "function", t->function_name);
+				kt_json_kaddr(j, K(addr), t->addr);
+				kt_json_kint(j, K(expires_ns), t->expires_ns);
+				kt_json_kint(j, K(softexpires_ns), t->softexpires_ns);
+				kt_json_kint(j, K(lag_ns), kt_sub_sat(h->now.ns, t->expires_ns));
+				kt_json_kstr(j, K(function), t->function_name);
+				kt_json_kstr(j, K(function_name), t->function_name);
 				const struct kt_vm *vm;
 				const struct kt_vcpu *v = kt_hrtimer_owner(h, t->addr, &vm);
 				if (v) {
-					kt_json_kint(j, "vm_pid", vm->userspace_pid);
-					kt_json_kint(j, "vcpu_id", v->vcpu_id);
+					kt_json_kint(j, K(vm_pid), vm->userspace_pid);
+					kt_json_kint(j, K(vcpu_id), v->vcpu_id);
 				}
 				kt_json_obj_end(j);
 			}
@@ -151,6 +153,6 @@ void kt_json_hrtimers(struct kt_json *j, const struct kt_host *h, const int *cpu
 		kt_json_obj_end(j);
 	}
 	kt_json_arr_end(j);
-	kt_json_key(j, "findings");
+	kt_json_key(j, K(findings));
 	kt_json_findings(j, h->findings, h->nfindings);
 }

@@ -163,17 +163,17 @@ void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_conte
 void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c)
 {
 	kt_json_obj_begin(j);
-	kt_json_kstr(j, "source", c->regs->source == KT_REGS_NMI ? "nmi_stack" :
+	kt_json_kstr(j, K(source), c->regs->source == KT_REGS_NMI ? "nmi_stack" :
 		     c->regs->source == KT_REGS_NOTE ? "elf_note" : "fixture");
-	kt_json_kstr(j, "state", state_name(c->state));
-	kt_json_kaddr(j, "rip", c->regs->r[KT_RIP]);
-	kt_json_kstr(j, "function", c->func);
-	kt_json_kuint(j, "offset", c->func_off);
-	kt_json_kstr(j, "module", c->module);
-	kt_json_kbool(j, "in_catchup_path", c->in_catchup);
+	kt_json_kstr(j, K(state), state_name(c->state));
+	kt_json_kaddr(j, K(rip), c->regs->r[KT_RIP]);
+	kt_json_kstr(j, K(function), c->func);
+	kt_json_kuint(j, K(offset), c->func_off);
+	kt_json_kstr(j, K(module), c->module);
+	kt_json_kbool(j, K(in_catchup_path), c->in_catchup);
 	if (c->in_catchup)
-		kt_json_kstr(j, "catchup_function", c->catchup_fn);
-	kt_json_key(j, "registers");
+		kt_json_kstr(j, K(catchup_function), c->catchup_fn);
+	kt_json_key(j, K(registers));
 	kt_json_obj_begin(j);
 	for (int r = 0; r < KT_NREGS; r++) {
 		char k[16];
@@ -183,109 +183,109 @@ void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c)
 		kt_json_kaddr(j, k, c->regs->r[r]);
 	}
 	kt_json_obj_end(j);
-	kt_json_key(j, "note");
+	kt_json_key(j, K(note));
 	kt_json_obj_begin(j);
-	kt_json_kbool(j, "found", c->has_note);
+	kt_json_kbool(j, K(found), c->has_note);
 	if (c->has_note)
-		kt_json_kaddr(j, "rip", c->note.r[KT_RIP]);
+		kt_json_kaddr(j, K(rip), c->note.r[KT_RIP]);
 	else
-		kt_json_kstr(j, "error", c->note_err);
+		kt_json_kstr(j, K(error), c->note_err);
 	kt_json_obj_end(j);
-	kt_json_key(j, "nmi_frame");
+	kt_json_key(j, K(nmi_frame));
 	kt_json_obj_begin(j);
-	kt_json_kbool(j, "found", c->has_nmi);
+	kt_json_kbool(j, K(found), c->has_nmi);
 	if (c->has_nmi)
-		kt_json_kaddr(j, "pt_regs", c->nmi.where);
+		kt_json_kaddr(j, K(pt_regs), c->nmi.where);
 	else
-		kt_json_kstr(j, "error", c->nmi_err);
+		kt_json_kstr(j, K(error), c->nmi_err);
 	kt_json_obj_end(j);
 	if (c->vars_done) {
 		if (c->vars_err[0])
-			kt_json_kstr(j, "variables_error", c->vars_err);
+			kt_json_kstr(j, K(variables_error), c->vars_err);
 		if (c->code_note[0])
-			kt_json_kstr(j, "code_reading", c->code_note);
-		kt_json_kstr(j, "scopes", c->chain);
-		kt_json_key(j, "frames");
+			kt_json_kstr(j, K(code_reading), c->code_note);
+		kt_json_kstr(j, K(scopes), c->chain);
+		kt_json_key(j, K(frames));
 		kt_json_arr_begin(j);
 		for (int k = 0; k < c->nframes; k++) {
 			kt_json_obj_begin(j);
-			kt_json_kaddr(j, "pc", c->frames[k].pc);
-			kt_json_kstr(j, "function", c->frames[k].func);
-			kt_json_kuint(j, "offset", c->frames[k].off);
-			kt_json_kstr(j, "module", c->frames[k].module);
+			kt_json_kaddr(j, K(pc), c->frames[k].pc);
+			kt_json_kstr(j, K(function), c->frames[k].func);
+			kt_json_kuint(j, K(offset), c->frames[k].off);
+			kt_json_kstr(j, K(module), c->frames[k].module);
 			kt_json_obj_end(j);
 		}
 		kt_json_arr_end(j);
 		if (c->unwind_stop[0])
-			kt_json_kstr(j, "frames_end", c->unwind_stop);
-		kt_json_key(j, "variables");
+			kt_json_kstr(j, K(frames_end), c->unwind_stop);
+		kt_json_key(j, K(variables));
 		kt_json_arr_begin(j);
 		for (int k = 0; k < c->nvars; k++) {
 			const struct kt_var *v = &c->vars[k];
 			kt_json_obj_begin(j);
-			kt_json_kstr(j, "name", v->name);
-			kt_json_kint(j, "frame", v->frame);
-			kt_json_kstr(j, "scope", v->scope[0] == '=' ? v->scope + 6 : v->scope);
-			kt_json_kstr(j, "from", v->scope[0] == '=' ? "machine_code" : "dwarf");
-			kt_json_kbool(j, "inlined", v->inlined);
-			kt_json_kbool(j, "param", v->param);
-			kt_json_kstr(j, "type", v->type);
-			kt_json_kstr(j, "kind", kind_name(v->kind));
-			kt_json_kstr(j, "location", v->where);
+			kt_json_kstr(j, K(name), v->name);
+			kt_json_kint(j, K(frame), v->frame);
+			kt_json_kstr(j, K(scope), v->scope[0] == '=' ? v->scope + 6 : v->scope);
+			kt_json_kstr(j, K(from), v->scope[0] == '=' ? "machine_code" : "dwarf");
+			kt_json_kbool(j, K(inlined), v->inlined);
+			kt_json_kbool(j, K(param), v->param);
+			kt_json_kstr(j, K(type), v->type);
+			kt_json_kstr(j, K(kind), kind_name(v->kind));
+			kt_json_kstr(j, K(location), v->where);
 			if (v->kind == KT_VAR_MEMORY)
-				kt_json_kaddr(j, "address", v->addr);
+				kt_json_kaddr(j, K(address), v->addr);
 			if (v->has_value) {
 				/* exact twin for readers that hold numbers in doubles */
-				kt_json_kaddr(j, "value_hex", v->value);
+				kt_json_kaddr(j, K(value_hex), v->value);
 				if (v->is_signed)
-					kt_json_kint(j, "value", (int64_t)v->value);
+					kt_json_kint(j, K(value), (int64_t)v->value);
 				else if (v->is_pointer)
-					kt_json_kaddr(j, "value", v->value);
+					kt_json_kaddr(j, K(value), v->value);
 				else
-					kt_json_kuint(j, "value", v->value);
+					kt_json_kuint(j, K(value), v->value);
 			} else {
-				kt_json_key(j, "value");
+				kt_json_key(j, K(value));
 				kt_json_null(j);
 			}
 			kt_json_obj_end(j);
 		}
 		kt_json_arr_end(j);
-		kt_json_key(j, "checks");
+		kt_json_key(j, K(checks));
 		kt_json_obj_begin(j);
 		if (c->timer.has) {
-			kt_json_key(j, "hrtimer");
+			kt_json_key(j, K(hrtimer));
 			kt_json_obj_begin(j);
-			kt_json_kstr(j, "variable", c->timer.var);
-			kt_json_kaddr(j, "hrtimer", c->timer.addr);
-			kt_json_kbool(j, "is_running", c->timer.is_running);
-			kt_json_kint(j, "clock_base", c->timer.running_base);
-			kt_json_kint(j, "vm_pid", c->timer.vm_pid);
-			kt_json_kint(j, "vcpu_id", c->timer.vcpu_id);
+			kt_json_kstr(j, K(variable), c->timer.var);
+			kt_json_kaddr(j, K(hrtimer), c->timer.addr);
+			kt_json_kbool(j, K(is_running), c->timer.is_running);
+			kt_json_kint(j, K(clock_base), c->timer.running_base);
+			kt_json_kint(j, K(vm_pid), c->timer.vm_pid);
+			kt_json_kint(j, K(vcpu_id), c->timer.vcpu_id);
 			if (c->timer.vm_pid >= 0) {
-				kt_json_kaddr(j, "kvm_lapic", c->timer.lapic);
-				kt_json_kint(j, "softexpires_ns", c->timer.softexpires_ns);
-				kt_json_kint(j, "period_ns", c->timer.period_ns);
+				kt_json_kaddr(j, K(kvm_lapic), c->timer.lapic);
+				kt_json_kint(j, K(softexpires_ns), c->timer.softexpires_ns);
+				kt_json_kint(j, K(period_ns), c->timer.period_ns);
 			}
 			kt_json_obj_end(j);
 		}
 		if (c->basenow.has) {
-			kt_json_key(j, "basenow");
+			kt_json_key(j, K(basenow));
 			kt_json_obj_begin(j);
-			kt_json_kint(j, "basenow_ns", c->basenow.basenow_ns);
-			kt_json_kstr(j, "from", c->basenow.how);
-			kt_json_kint(j, "now_ns", c->basenow.now_ns);
-			kt_json_kint(j, "basenow_minus_now_ns", c->basenow.basenow_ns - c->basenow.now_ns);
+			kt_json_kint(j, K(basenow_ns), c->basenow.basenow_ns);
+			kt_json_kstr(j, K(from), c->basenow.how);
+			kt_json_kint(j, K(now_ns), c->basenow.now_ns);
+			kt_json_kint(j, K(basenow_minus_now_ns), c->basenow.basenow_ns - c->basenow.now_ns);
 			if (c->basenow.has_left)
-				kt_json_kuint(j, "expiries_left", c->basenow.expiries_left);
+				kt_json_kuint(j, K(expiries_left), c->basenow.expiries_left);
 			kt_json_obj_end(j);
 		}
 		if (c->delta.has) {
-			kt_json_key(j, "delta");
+			kt_json_key(j, K(delta));
 			kt_json_obj_begin(j);
-			kt_json_kint(j, "delta_ns", c->delta.delta_ns);
-			kt_json_kint(j, "target_expiration_ns", c->delta.target_ns);
-			kt_json_kint(j, "now_ns", c->delta.now_ns);
-			kt_json_kbool(j, "exact", c->delta.exact);
+			kt_json_kint(j, K(delta_ns), c->delta.delta_ns);
+			kt_json_kint(j, K(target_expiration_ns), c->delta.target_ns);
+			kt_json_kint(j, K(now_ns), c->delta.now_ns);
+			kt_json_kbool(j, K(exact), c->delta.exact);
 			kt_json_obj_end(j);
 		}
 		kt_json_obj_end(j);
@@ -295,12 +295,12 @@ void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c)
 
 void kt_json_contexts(struct kt_json *j, const struct kt_contexts *cs)
 {
-	kt_json_key(j, "cpus");
+	kt_json_key(j, K(cpus));
 	kt_json_arr_begin(j);
 	for (int i = 0; i < cs->n; i++) {
 		kt_json_obj_begin(j);
-		kt_json_kint(j, "cpu", cs->cpu[i].cpu);
-		kt_json_key(j, "context");
+		kt_json_kint(j, K(cpu), cs->cpu[i].cpu);
+		kt_json_key(j, K(context));
 		kt_json_context(j, &cs->cpu[i]);
 		kt_json_obj_end(j);
 	}

@@ -218,26 +218,27 @@ void kt_json_triage(struct kt_json *j, const struct kt_host *h, const struct kt_
 	struct ranked *r = collect(h, &n);
 	char vbuf[1280];
 	(void)th;
-	kt_json_key(j, "anomalies");
+	kt_json_key(j, K(anomalies));
 	kt_json_arr_begin(j);
 	for (int i = 0; i < n; i++) {
 		kt_json_obj_begin(j);
-		kt_json_kint(j, "rank", i + 1);
+		kt_json_kint(j, K(rank), i + 1);
 		if (r[i].v) {
-			kt_json_kint(j, "vm_pid", r[i].vm->userspace_pid);
-			kt_json_kaddr(j, "kvm", r[i].vm->addr);
-			kt_json_kint(j, "vcpu_id", r[i].v->vcpu_id);
-			kt_json_kint(j, "tid", r[i].v->tid);
-			kt_json_kint(j, "cpu", r[i].v->timer.hrtimer.cpu);
+			kt_json_kint(j, K(vm_pid), r[i].vm->userspace_pid);
+			kt_json_kaddr(j, K(kvm), r[i].vm->addr);
+			kt_json_kint(j, K(vcpu_id), r[i].v->vcpu_id);
+			kt_json_kint(j, K(tid), r[i].v->tid);
+			kt_json_kint(j, K(cpu), r[i].v->timer.hrtimer.cpu);
+			kt_json_kint(j, K(base_cpu), r[i].v->timer.hrtimer.cpu);
 		}
-		kt_json_key(j, "finding");
+		kt_json_key(j, K(finding));
 		kt_json_findings(j, r[i].f, 1);
 		kt_json_obj_end(j);
 	}
 	kt_json_arr_end(j);
 	verdict(h, r, n, vbuf, sizeof(vbuf));
-	kt_json_kstr(j, "verdict", vbuf);
+	kt_json_kstr(j, K(verdict), vbuf);
 	if (h->register_evidence[0])
-		kt_json_kstr(j, "register_evidence", h->register_evidence);
+		kt_json_kstr(j, K(register_evidence), h->register_evidence);
 	free(r);
 }

@@ -317,7 +317,7 @@ static void test_rhel8_kvmlapic_json(void **state)
 	 * hrtimer_bases (vcpu->cpu is 45 too, so "cpu":45 alone would prove nothing). */
 	assert_non_null(strstr(o, "\"hrtimer\":{\"addr\":\"0xff440d5956f99210\",\"state\":\"running\","
 				  "\"state_raw\":0,\"expires_ns\":32733273708189402,"
-				  "\"softexpires_ns\":32733273708189402,\"cpu\":45,\"clock_base\":0,"
+				  "\"softexpires_ns\":32733273708189402,\"cpu\":45,\"base_cpu\":45,\"clock_base\":0,"
 				  "\"running\":true,\"queued\":false,"));
 	assert_non_null(strstr(o, "\"now_ns\":37219008123141068"));
 	assert_non_null(strstr(o, "\"now_source\":\"timekeeper\""));
