@@ -17,6 +17,23 @@
 #define KT_SYM_LEN 64
 #define KT_MAX_FINDINGS 12
 
+/* Damage a walker met: what kind, where, and what it saw.  Walkers record it;
+ * analyze/ turns it into CORRUPT findings. */
+enum kt_damage_kind {
+	KT_DAMAGE_MISSING,	/* a symbol or type is not there: nothing walked */
+	KT_DAMAGE_UNREADABLE,	/* memory at addr could not be read */
+	KT_DAMAGE_WILD,		/* a pointer to unreadable memory */
+	KT_DAMAGE_CYCLE,	/* a list or tree reaches addr twice */
+	KT_DAMAGE_BOUND,	/* a walk hit its bound and stopped */
+	KT_DAMAGE_INCONSISTENT,	/* fields that disagree (back-pointers, order, counts) */
+};
+#define KT_MAX_DAMAGE 16
+struct kt_damage {
+	enum kt_damage_kind kind;
+	uint64_t addr;
+	char what[200];
+};
+
 /* One struct hrtimer as found in the dump. */
 struct kt_hrtimer {
 	uint64_t addr;
@@ -123,8 +140,9 @@ struct kt_vcpu {
 	uint64_t guest_tsc_now; bool has_guest_tsc_now;
 	struct kt_finding findings[KT_MAX_FINDINGS];
 	int nfindings;
-	/* Damage found while reading this vCPU (CORRUPT). */
-	char damage[160];
+	/* Damage found while reading this vCPU (CORRUPT): every one in what,
+	 * joined by "; ", kind and address of the first. */
+	struct kt_damage damage;
 };
 
 struct kt_vm {
@@ -139,7 +157,7 @@ struct kt_vm {
 	bool has_apic_bus_cycle;
 	struct kt_vcpu *vcpus;
 	int nvcpus;
-	char damage[160];
+	struct kt_damage damage;	/* what, kind and address of the first */
 };
 
 /* hrtimer_clock_base of one CPU. */
@@ -151,7 +169,7 @@ struct kt_clock_base {
 	struct kt_hrtimer *timers;	/* in expiry order */
 	int ntimers;
 	bool walk_truncated;		/* cap hit or cycle */
-	char damage[160];
+	struct kt_damage damage;	/* what, kind and address of the first */
 };
 
 #define KT_MAX_CLOCK_BASES 8
@@ -183,23 +201,6 @@ struct kt_now {
 	bool has_host_tsc;
 	char clocksource[24];
 	const char *timekeeper_where;	/* "tk_core.timekeeper", "shadow_timekeeper" */
-};
-
-/* Damage a walker met: what kind, where, and what it saw.  Walkers record it;
- * analyze/ turns it into CORRUPT findings. */
-enum kt_damage_kind {
-	KT_DAMAGE_MISSING,	/* a symbol or type is not there: nothing walked */
-	KT_DAMAGE_UNREADABLE,	/* memory at addr could not be read */
-	KT_DAMAGE_WILD,		/* a pointer to unreadable memory */
-	KT_DAMAGE_CYCLE,	/* a list or tree reaches addr twice */
-	KT_DAMAGE_BOUND,	/* a walk hit its bound and stopped */
-	KT_DAMAGE_INCONSISTENT,	/* fields that disagree (back-pointers, order, counts) */
-};
-#define KT_MAX_DAMAGE 16
-struct kt_damage {
-	enum kt_damage_kind kind;
-	uint64_t addr;
-	char what[200];
 };
 
 /* Everything one command needs about the host. */

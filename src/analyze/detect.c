@@ -439,9 +439,9 @@ void kt_analyze_vcpu(const struct kt_host *h, const struct kt_thresholds *th, st
 		}
 	}
 	/* Damage met while reading this vCPU is a finding like any other. */
-	if (v->damage[0] && !kt_vcpu_has_flag(v, KT_FLAG_CORRUPT))
+	if (v->damage.what[0] && !kt_vcpu_has_flag(v, KT_FLAG_CORRUPT))
 		kt_finding_add(v->findings, &v->nfindings, KT_FLAG_CORRUPT, KT_SEV_WARNING,
-			       "kvm_vcpu 0x%llx: %s", (unsigned long long)v->addr, v->damage);
+			       "kvm_vcpu 0x%llx: %s", (unsigned long long)v->addr, v->damage.what);
 	if (!v->has_lapic)
 		return;
 	struct kt_detect_in in = { .host = h, .vcpu = v };
@@ -466,10 +466,10 @@ void kt_analyze_host(struct kt_host *h, const struct kt_thresholds *th)
 			       h->damage[i].kind == KT_DAMAGE_MISSING ? KT_SEV_INFO : KT_SEV_WARNING,
 			       "%s", h->damage[i].what);
 	for (int i = 0; i < h->nvms; i++)
-		if (h->vms[i].damage[0])
+		if (h->vms[i].damage.what[0])
 			kt_finding_add(h->findings, &h->nfindings, KT_FLAG_CORRUPT, KT_SEV_WARNING,
 				       "VM 0x%llx (pid %d): %s", (unsigned long long)h->vms[i].addr,
-				       h->vms[i].userspace_pid, h->vms[i].damage);
+				       h->vms[i].userspace_pid, h->vms[i].damage.what);
 	for (int i = 0; i < h->nvms; i++)
 		for (int j = 0; j < h->vms[i].nvcpus; j++)
 			kt_analyze_vcpu(h, th, &h->vms[i].vcpus[j]);

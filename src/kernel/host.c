@@ -6,6 +6,42 @@
 #include <string.h>
 #include "kernel/host.h"
 
+static void damage_vadd(struct kt_damage *d, bool append, enum kt_damage_kind kind,
+			uint64_t addr, const char *fmt, va_list ap)
+{
+	size_t used = strlen(d->what);
+	if (used && !append)
+		return;
+	if (!used) {
+		d->kind = kind;
+		d->addr = addr;
+	} else {
+		if (used + 3 >= sizeof(d->what))
+			return;
+		memcpy(d->what + used, "; ", 3);
+		used += 2;
+	}
+	vsnprintf(d->what + used, sizeof(d->what) - used, fmt, ap);
+}
+
+void kt_damage_note(struct kt_damage *d, enum kt_damage_kind kind, uint64_t addr,
+		    const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	damage_vadd(d, true, kind, addr, fmt, ap);
+	va_end(ap);
+}
+
+void kt_damage_first(struct kt_damage *d, enum kt_damage_kind kind, uint64_t addr,
+		     const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	damage_vadd(d, false, kind, addr, fmt, ap);
+	va_end(ap);
+}
+
 void kt_host_damage(struct kt_host *h, enum kt_damage_kind kind, uint64_t addr,
 		    const char *fmt, ...)
 {

@@ -53,6 +53,13 @@ const struct kt_vcpu *kt_hrtimer_owner(const struct kt_host *h, uint64_t hrtimer
  * one BOUND damage on the host naming what was being read (`what`). */
 bool kt_budget_take(struct kt_host *h, int64_t cost, const char *what);
 
+/* Note damage on a VM or vCPU: appended to what ("; "), kind and address of
+ * the first kept.  kt_damage_first keeps only the first damage (a tree walk:
+ * what follows a broken link means little). */
+void kt_damage_note(struct kt_damage *d, enum kt_damage_kind kind, uint64_t addr,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void kt_damage_first(struct kt_damage *d, enum kt_damage_kind kind, uint64_t addr,
+		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Record host-level damage (vm_list, hrtimer_bases...). */
 void kt_host_damage(struct kt_host *h, enum kt_damage_kind kind, uint64_t addr,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -15,19 +15,6 @@
 #define KT_MAX_RB_DEPTH 96
 #define KT_MAX_CPUS 8192	/* x86_64 MAXSMP NR_CPUS */	/* an rbtree of 2^48 nodes is < 96 deep */
 
-static void base_damage(struct kt_clock_base *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-#include <stdarg.h>
-static void base_damage(struct kt_clock_base *b, const char *fmt, ...)
-{
-	if (b->damage[0])
-		return;	/* the first damage is the one that matters */
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(b->damage, sizeof(b->damage), fmt, ap);
-	va_end(ap);
-}
-
 static void read_hrtimer(struct kt_session *s, uint64_t addr, struct kt_hrtimer *t)
 {
 	const struct kt_layout *l = &s->layout;
@@ -100,7 +87,8 @@ static void walk_base(struct kt_session *s, struct kt_host *h, struct kt_clock_b
 	int64_t last_expires = INT64_MIN;
 
 	if (!rb_layout_ok(l)) {
-		base_damage(b, "struct rb_node offsets %ld/%ld/%ld from debuginfo are not its 3 words",
+		kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, b->addr,
+				"struct rb_node offsets %ld/%ld/%ld from debuginfo are not its 3 words",
 			    l->rb_node____rb_parent_color.off, l->rb_node__rb_right.off,
 			    l->rb_node__rb_left.off);
 		goto out;
@@ -108,28 +96,33 @@ static void walk_base(struct kt_session *s, struct kt_host *h, struct kt_clock_b
 	for (;;) {
 		while (cur) {
 			if (!kt_budget_take(h, KT_COST_NODE, "hrtimer trees")) {
-				base_damage(b, "walk stopped at node 0x%llx: output budget spent",
+				kt_damage_first(&b->damage, KT_DAMAGE_BOUND, cur,
+						"walk stopped at node 0x%llx: output budget spent",
 					    (unsigned long long)cur);
 				goto out;
 			}
 			if (sp >= KT_MAX_RB_DEPTH) {
-				base_damage(b, "rbtree deeper than %d at node 0x%llx (cycle?)",
+				kt_damage_first(&b->damage, KT_DAMAGE_BOUND, cur,
+						"rbtree deeper than %d at node 0x%llx (cycle?)",
 					    KT_MAX_RB_DEPTH, (unsigned long long)cur);
 				goto out;
 			}
 			if (!kt_addrset_add(&seen, cur)) {
-				base_damage(b, "rbtree cycle: node 0x%llx reached twice",
+				kt_damage_first(&b->damage, KT_DAMAGE_CYCLE, cur,
+						"rbtree cycle: node 0x%llx reached twice",
 					    (unsigned long long)cur);
 				goto out;
 			}
 			if (!read_rbn(s, cur, &stack[sp])) {
-				base_damage(b, "rbtree node 0x%llx unreadable",
+				kt_damage_first(&b->damage, KT_DAMAGE_UNREADABLE, cur,
+						"rbtree node 0x%llx unreadable",
 					    (unsigned long long)cur);
 				goto out;
 			}
 			/* Validator: every node's parent pointer names the node above it. */
 			if (stack[sp].parent != expect_parent)
-				base_damage(b, "rbtree node 0x%llx: parent 0x%llx, expected 0x%llx",
+				kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, cur,
+						"rbtree node 0x%llx: parent 0x%llx, expected 0x%llx",
 					    (unsigned long long)cur,
 					    (unsigned long long)stack[sp].parent,
 					    (unsigned long long)expect_parent);
@@ -140,7 +133,8 @@ static void walk_base(struct kt_session *s, struct kt_host *h, struct kt_clock_b
 		if (!sp)
 			break;
 		if (visited >= KT_MAX_TIMERS_PER_BASE) {
-			base_damage(b, "more than %d timers: walk stopped", KT_MAX_TIMERS_PER_BASE);
+			kt_damage_first(&b->damage, KT_DAMAGE_BOUND, b->addr,
+					"more than %d timers: walk stopped", KT_MAX_TIMERS_PER_BASE);
 			break;
 		}
 		struct rbn n = stack[--sp];
@@ -148,21 +142,25 @@ static void walk_base(struct kt_session *s, struct kt_host *h, struct kt_clock_b
 		struct kt_hrtimer t;
 		read_hrtimer(s, node_to_hrtimer(l, n.self), &t);
 		if (visited == 1 && leftmost && leftmost != n.self)
-			base_damage(b, "leftmost is 0x%llx but the first node is 0x%llx",
+			kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, n.self,
+					"leftmost is 0x%llx but the first node is 0x%llx",
 				    (unsigned long long)leftmost, (unsigned long long)n.self);
 		if (t.expires_ns < last_expires)
-			base_damage(b, "hrtimer 0x%llx expires before its predecessor (tree order broken)",
+			kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, t.addr,
+					"hrtimer 0x%llx expires before its predecessor (tree order broken)",
 				    (unsigned long long)t.addr);
 		last_expires = t.expires_ns;
 		if (t.base && t.base != b->addr)
-			base_damage(b, "hrtimer 0x%llx .base = 0x%llx, not this clock base",
+			kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, t.addr,
+					"hrtimer 0x%llx .base = 0x%llx, not this clock base",
 				    (unsigned long long)t.addr, (unsigned long long)t.base);
 		t.queued = true;
 		t.clock_index = b->index;
 		if (!kvm_only || (apic_timer_fn && t.function == apic_timer_fn) ||
 		    strstr(t.function_name, "kvm") || strstr(t.function_name, "pit_timer")) {
 			if (!kt_budget_take(h, KT_COST_HRTIMER, "hrtimers")) {
-				base_damage(b, "hrtimer 0x%llx and the rest not kept: output budget spent",
+				kt_damage_first(&b->damage, KT_DAMAGE_BOUND, t.addr,
+						"hrtimer 0x%llx and the rest not kept: output budget spent",
 					    (unsigned long long)t.addr);
 				goto out;
 			}
@@ -180,7 +178,7 @@ static void walk_base(struct kt_session *s, struct kt_host *h, struct kt_clock_b
 		expect_parent = n.self;
 	}
 out:
-	if (b->damage[0])
+	if (b->damage.what[0])
 		b->walk_truncated = true;
 	kt_addrset_free(&seen);
 }
@@ -298,9 +296,9 @@ void kt_load_hrtimers(struct kt_session *s, struct kt_host *h, bool kvm_only)
 			struct kt_clock_base *b = &c->bases[i];
 			for (int j = 0; j < b->ntimers; j++)
 				b->timers[j].cpu = cpu;
-			if (b->damage[0])
+			if (b->damage.what[0])
 				kt_host_damage(h, KT_DAMAGE_INCONSISTENT, b->addr,
-					       "CPU %d clock base %d: %s", cpu, i, b->damage);
+					       "CPU %d clock base %d: %s", cpu, i, b->damage.what);
 		}
 	}
 }

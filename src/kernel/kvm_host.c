@@ -16,23 +16,6 @@
 #define XA_CHUNK_MAX 64
 #define XA_MAX_DEPTH 12
 
-static void note(char *dst, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-#include <stdarg.h>
-static void note(char *dst, size_t len, const char *fmt, ...)
-{
-	size_t used = strlen(dst);
-	if (used + 3 >= len)
-		return;
-	if (used) {
-		strcpy(dst + used, "; ");
-		used += 2;
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(dst + used, len - used, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- tasks: vcpu->pid -> task_struct -> tid, comm ---------------------- */
 
 static uint64_t pid_to_task(struct kt_session *s, uint64_t pid, int *nr)
@@ -84,7 +67,8 @@ static void decode_lapic(struct kt_session *s, struct kt_vcpu *v, uint64_t apic)
 	if (!b)
 		return;
 	if (kt_read(r, apic, b, sz) != KT_OK) {
-		note(v->damage, sizeof(v->damage), "kvm_lapic 0x%llx unreadable",
+		kt_damage_note(&v->damage, KT_DAMAGE_UNREADABLE, apic,
+				"kvm_lapic 0x%llx unreadable",
 		     (unsigned long long)apic);
 		free(b);
 		return;
@@ -92,7 +76,7 @@ static void decode_lapic(struct kt_session *s, struct kt_vcpu *v, uint64_t apic)
 	v->has_lapic = true;
 	uint64_t back = kt_get(b, sz, l->kvm_lapic__vcpu);
 	if (kt_has(l->kvm_lapic__vcpu) && back != v->addr)
-		note(v->damage, sizeof(v->damage),
+		kt_damage_note(&v->damage, KT_DAMAGE_INCONSISTENT, apic,
 		     "kvm_lapic 0x%llx .vcpu = 0x%llx, not this vCPU",
 		     (unsigned long long)apic, (unsigned long long)back);
 
@@ -136,7 +120,8 @@ static void decode_lapic(struct kt_session *s, struct kt_vcpu *v, uint64_t apic)
 	free(b);
 	unsigned char page[KT_APIC_PAGE];
 	if (!regs || kt_read(r, regs, page, sizeof(page)) != KT_OK) {
-		note(v->damage, sizeof(v->damage), "APIC register page 0x%llx unreadable",
+		kt_damage_note(&v->damage, KT_DAMAGE_UNREADABLE, regs,
+				"APIC register page 0x%llx unreadable",
 		     (unsigned long long)regs);
 		return;
 	}
@@ -167,7 +152,8 @@ static void decode_vcpu(struct kt_session *s, struct kt_vm *vm, struct kt_vcpu *
 
 	uint64_t kvm = kt_get(b, sz, l->kvm_vcpu__kvm);
 	if (kt_has(l->kvm_vcpu__kvm) && kvm != vm->addr)
-		note(v->damage, sizeof(v->damage), "kvm_vcpu 0x%llx .kvm = 0x%llx, not its VM",
+		kt_damage_note(&v->damage, KT_DAMAGE_INCONSISTENT, v->addr,
+				"kvm_vcpu 0x%llx .kvm = 0x%llx, not its VM",
 		     (unsigned long long)v->addr, (unsigned long long)kvm);
 	v->vcpu_id = (int)kt_gets(b, sz, l->kvm_vcpu__vcpu_id);
 	v->cpu = (int)kt_gets(b, sz, l->kvm_vcpu__cpu);
@@ -188,7 +174,7 @@ static void decode_vcpu(struct kt_session *s, struct kt_vm *vm, struct kt_vcpu *
 	t->virtual_tsc_mult = (uint32_t)kt_get(b, sz, AF(virtual_tsc_mult));
 	t->virtual_tsc_shift = (int8_t)kt_gets(b, sz, AF(virtual_tsc_shift));
 	if (t->virtual_tsc_shift < -32 || t->virtual_tsc_shift > 32)
-		note(v->damage, sizeof(v->damage),
+		kt_damage_note(&v->damage, KT_DAMAGE_INCONSISTENT, v->addr,
 		     "virtual_tsc_shift = %d, beyond what kvm_get_time_scale makes",
 		     t->virtual_tsc_shift);
 	t->last_guest_tsc = kt_get(b, sz, AF(last_guest_tsc));
@@ -206,7 +192,8 @@ static void decode_vcpu(struct kt_session *s, struct kt_vm *vm, struct kt_vcpu *
 	if (apic)
 		decode_lapic(s, v, apic);
 	else
-		note(v->damage, sizeof(v->damage), "no in-kernel LAPIC (vcpu->arch.apic = NULL)");
+		kt_damage_note(&v->damage, KT_DAMAGE_MISSING, 0,
+				"no in-kernel LAPIC (vcpu->arch.apic = NULL)");
 }
 
 /* ---- vCPU lists ---------------------------------------------------------- */
@@ -228,19 +215,20 @@ static void xa_collect(struct kt_session *s, struct kt_vm *vm, uint64_t entry, u
 		if (nslots <= 0 || nslots > XA_CHUNK_MAX)
 			nslots = XA_CHUNK_MAX;
 		if (depth >= XA_MAX_DEPTH || ++*nodes > 4096) {
-			note(vm->damage, sizeof(vm->damage),
+			kt_damage_note(&vm->damage, KT_DAMAGE_BOUND, node,
 			     "vcpu_array: xa_node 0x%llx too deep (cycle?)", (unsigned long long)node);
 			return;
 		}
 		if (kt_read(&s->reader, node + l->xa_node__shift.off, &shift, 1) != KT_OK ||
 		    kt_read(&s->reader, node + l->xa_node__slots.off, slots,
 			    (size_t)nslots * 8) != KT_OK) {
-			note(vm->damage, sizeof(vm->damage), "vcpu_array: xa_node 0x%llx unreadable",
+			kt_damage_note(&vm->damage, KT_DAMAGE_UNREADABLE, node,
+					"vcpu_array: xa_node 0x%llx unreadable",
 			     (unsigned long long)node);
 			return;
 		}
 		if (shift > 60 || shift % 6) {
-			note(vm->damage, sizeof(vm->damage),
+			kt_damage_note(&vm->damage, KT_DAMAGE_INCONSISTENT, node,
 			     "vcpu_array: xa_node 0x%llx has shift %u", (unsigned long long)node, shift);
 			return;
 		}
@@ -267,7 +255,7 @@ static int find_vcpus(struct kt_session *s, struct kt_vm *vm, const unsigned cha
 		int nodes = 0;
 		xa_collect(s, vm, head, 0, 0, out, &n, max, &nodes);
 		if (n == max)
-			note(vm->damage, sizeof(vm->damage),
+			kt_damage_note(&vm->damage, KT_DAMAGE_BOUND, vm->addr,
 			     "vcpu_array: %d vCPUs or more, the rest not read", max);
 	} else if (kt_has(l->kvm__vcpus)) {
 		/* struct kvm_vcpu *vcpus[KVM_MAX_VCPUS] before v5.17: only the array's
@@ -295,7 +283,8 @@ static void load_vm(struct kt_session *s, struct kt_host *h, struct kt_vm *vm)
 	if (!kb)
 		return;
 	if (kt_read(&s->reader, vm->addr, kb, ksz) != KT_OK) {
-		note(vm->damage, sizeof(vm->damage), "struct kvm 0x%llx unreadable",
+		kt_damage_note(&vm->damage, KT_DAMAGE_UNREADABLE, vm->addr,
+				"struct kvm 0x%llx unreadable",
 		     (unsigned long long)vm->addr);
 		free(kb);
 		return;
@@ -321,14 +310,16 @@ static void load_vm(struct kt_session *s, struct kt_host *h, struct kt_vm *vm)
 	}
 	int want = vm->online_vcpus;
 	if (want < 0 || want > KT_MAX_VCPUS) {
-		note(vm->damage, sizeof(vm->damage), "online_vcpus = %d out of range", want);
+		kt_damage_note(&vm->damage, KT_DAMAGE_INCONSISTENT, vm->addr,
+				"online_vcpus = %d out of range", want);
 		want = KT_MAX_VCPUS;
 	}
 	struct vcpu_slot *slots = calloc(KT_MAX_VCPUS, sizeof(*slots));
 	int n = slots ? find_vcpus(s, vm, kb, ksz, slots, KT_MAX_VCPUS) : 0;
 	free(kb);
 	if (n != vm->online_vcpus && vm->online_vcpus >= 0 && vm->online_vcpus <= KT_MAX_VCPUS)
-		note(vm->damage, sizeof(vm->damage), "found %d vCPUs of online_vcpus %d", n,
+		kt_damage_note(&vm->damage, KT_DAMAGE_INCONSISTENT, vm->addr,
+				"found %d vCPUs of online_vcpus %d", n,
 		     vm->online_vcpus);
 
 	vm->vcpus = calloc(n ? (size_t)n : 1, sizeof(*vm->vcpus));
@@ -336,7 +327,8 @@ static void load_vm(struct kt_session *s, struct kt_host *h, struct kt_vm *vm)
 	unsigned char *vb = malloc(vsz);
 	for (int i = 0; vm->vcpus && vb && i < n; i++) {
 		if (!kt_budget_take(h, KT_COST_VCPU, "vCPUs")) {
-			note(vm->damage, sizeof(vm->damage), "%d of %d vCPUs not read (budget)",
+			kt_damage_note(&vm->damage, KT_DAMAGE_BOUND, vm->addr,
+				       "%d of %d vCPUs not read (budget)",
 			     n - i, n);
 			break;
 		}
@@ -347,7 +339,8 @@ static void load_vm(struct kt_session *s, struct kt_host *h, struct kt_vm *vm)
 		v->cpu = -1;
 		v->timer.hrtimer.cpu = -1;
 		if (kt_read(&s->reader, v->addr, vb, vsz) != KT_OK) {
-			note(v->damage, sizeof(v->damage), "struct kvm_vcpu 0x%llx unreadable",
+			kt_damage_note(&v->damage, KT_DAMAGE_UNREADABLE, v->addr,
+					"struct kvm_vcpu 0x%llx unreadable",
 			     (unsigned long long)v->addr);
 			continue;
 		}

@@ -68,7 +68,7 @@ void kt_flags_str(const struct kt_vcpu *v, char *buf, size_t len)
 	for (int i = 0; i < v->nfindings && used + 12 < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
 					 kt_flag_name(v->findings[i].flag));
-	if (v->damage[0] && !kt_vcpu_has_flag(v, KT_FLAG_CORRUPT) && used + 10 < len)
+	if (v->damage.what[0] && !kt_vcpu_has_flag(v, KT_FLAG_CORRUPT) && used + 10 < len)
 		used += (size_t)snprintf(buf + used, len - used, "%sCORRUPT", used ? "," : "");
 	if (!used)
 		snprintf(buf, len, "-");
@@ -76,7 +76,7 @@ void kt_flags_str(const struct kt_vcpu *v, char *buf, size_t len)
 
 bool kt_vcpu_alarming(const struct kt_vcpu *v)
 {
-	if (v->damage[0])
+	if (v->damage.what[0])
 		return true;
 	for (int i = 0; i < v->nfindings; i++)
 		if (v->findings[i].severity != KT_SEV_INFO)
@@ -90,7 +90,7 @@ int kt_host_alarms(const struct kt_host *h)
 	for (int i = 0; i < h->nfindings; i++)
 		n += h->findings[i].severity != KT_SEV_INFO;
 	for (int i = 0; i < h->nvms; i++) {
-		n += h->vms[i].damage[0] != 0;
+		n += h->vms[i].damage.what[0] != 0;
 		for (int j = 0; j < h->vms[i].nvcpus; j++)
 			n += kt_vcpu_alarming(&h->vms[i].vcpus[j]);
 	}
@@ -257,13 +257,13 @@ void kt_json_vcpu(struct kt_json *j, const struct kt_host *h, const struct kt_vc
 	kt_json_arr_begin(j);
 	for (int i = 0; i < v->nfindings; i++)
 		kt_json_str(j, kt_flag_name(v->findings[i].flag));
-	if (v->damage[0] && !kt_vcpu_has_flag(v, KT_FLAG_CORRUPT))
+	if (v->damage.what[0] && !kt_vcpu_has_flag(v, KT_FLAG_CORRUPT))
 		kt_json_str(j, "CORRUPT");
 	kt_json_arr_end(j);
 	kt_json_key(j, K(findings));
 	kt_json_findings(j, v->findings, v->nfindings);
-	if (v->damage[0])
-		kt_json_kstr(j, K(damage), v->damage);
+	if (v->damage.what[0])
+		kt_json_kstr(j, K(damage), v->damage.what);
 	kt_json_obj_end(j);
 }
 
@@ -280,8 +280,8 @@ void kt_json_vm(struct kt_json *j, const struct kt_host *h, const struct kt_vm *
 	/* Only where the kernel has it (6.11+): older kernels' 1 ns is not a dump fact. */
 	if (vm->has_apic_bus_cycle)
 		kt_json_kuint(j, K(apic_bus_cycle_ns), vm->apic_bus_cycle_ns);
-	if (vm->damage[0])
-		kt_json_kstr(j, K(damage), vm->damage);
+	if (vm->damage.what[0])
+		kt_json_kstr(j, K(damage), vm->damage.what);
 	kt_json_key(j, K(vcpus));
 	kt_json_arr_begin(j);
 	for (int i = 0; i < vm->nvcpus; i++)

@@ -45,12 +45,12 @@ void kt_print_hrtimers(FILE *out, const struct kt_host *h, const int *cpus, int 
 		fputc('\n', out);
 		for (int b = 0; b < cb->nbases; b++) {
 			const struct kt_clock_base *base = &cb->bases[b];
-			if (!base->ntimers && !base->running && !base->damage[0])
+			if (!base->ntimers && !base->running && !base->damage.what[0])
 				continue;
 			fprintf(out, "  CLOCK %d  hrtimer_clock_base %" PRIx64 "  timers %d\n", b,
 				base->addr, base->ntimers);
-			if (base->damage[0])
-				fprintf(out, "    CORRUPT: %s\n", kt_tab(base->damage));
+			if (base->damage.what[0])
+				fprintf(out, "    CORRUPT: %s\n", kt_tab(base->damage.what));
 			char own[96];
 			if (base->running) {
 				const struct kt_vm *vm;
@@ -125,8 +125,8 @@ void kt_json_hrtimers(struct kt_json *j, const struct kt_host *h, const int *cpu
 					kt_json_obj_end(j);
 				}
 			}
-			if (base->damage[0])
-				kt_json_kstr(j, K(damage), base->damage);
+			if (base->damage.what[0])
+				kt_json_kstr(j, K(damage), base->damage.what);
 			kt_json_key(j, K(timers));
 			kt_json_arr_begin(j);
 			for (int i = 0; i < base->ntimers; i++) {

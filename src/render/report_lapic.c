@@ -9,7 +9,7 @@ static void vm_line(FILE *out, const struct kt_vm *vm)
 {
 	fprintf(out, "\nVM %" PRIx64 "  PID %d (%s)  vCPUs %d/%d%s%s\n", vm->addr,
 		vm->userspace_pid, kt_tab(vm->comm[0] ? vm->comm : "?"), vm->nvcpus, vm->online_vcpus,
-		vm->damage[0] ? "  CORRUPT: " : "", kt_tab(vm->damage));
+		vm->damage.what[0] ? "  CORRUPT: " : "", kt_tab(vm->damage.what));
 }
 
 void kt_print_lapic_table(FILE *out, const struct kt_host *h, const struct kt_vm *only_vm)
@@ -38,7 +38,7 @@ void kt_print_lapic_table(FILE *out, const struct kt_host *h, const struct kt_vm
 			if (!v->has_lapic) {
 				fprintf(out, "  %4d %016" PRIx64 " %7d %-15s %3d %-8s %-11s  %s  %s\n",
 					v->vcpu_id, v->addr, v->tid, kt_tab(v->comm), v->cpu,
-					kt_mp_state_name(v->mp_state), "-", flags, kt_tab(v->damage));
+					kt_mp_state_name(v->mp_state), "-", flags, kt_tab(v->damage.what));
 				continue;
 			}
 			if (v->has_tscdeadline_recomputed)
@@ -59,8 +59,8 @@ void kt_print_lapic_table(FILE *out, const struct kt_host *h, const struct kt_vm
 				t->target_expiration_ns, delta, t->tscdeadline, rec,
 				t->hv_timer_in_use ? "hv" : "sw", t->pending, kt_hrtimer_where(&t->hrtimer),
 				t->hrtimer.cpu, t->hrtimer.expires_ns, flags);
-			if (v->damage[0])
-				fprintf(out, "       CORRUPT: %s\n", kt_tab(v->damage));
+			if (v->damage.what[0])
+				fprintf(out, "       CORRUPT: %s\n", kt_tab(v->damage.what));
 		}
 	}
 }
@@ -85,13 +85,13 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 	kt_print_head(out, h);
 	fprintf(out, "FIX EVIDENCE: %s\n", kt_tab(h->fix_evidence));
 	fprintf(out, "\nVM   struct kvm 0x%" PRIx64 "  pid %d (%s)  online_vcpus %d%s%s\n", vm->addr,
-		vm->userspace_pid, kt_tab(vm->comm), vm->online_vcpus, vm->damage[0] ? "  CORRUPT: " : "",
-		kt_tab(vm->damage));
+		vm->userspace_pid, kt_tab(vm->comm), vm->online_vcpus, vm->damage.what[0] ? "  CORRUPT: " : "",
+		kt_tab(vm->damage.what));
 	fprintf(out, "VCPU struct kvm_vcpu 0x%" PRIx64 "  id %d  tid %d (%s)  cpu %d  mode %s  mp_state %s\n",
 		v->addr, v->vcpu_id, v->tid, kt_tab(v->comm), v->cpu, kt_vcpu_mode_name(v->mode),
 		kt_mp_state_name(v->mp_state));
-	if (v->damage[0])
-		fprintf(out, "CORRUPT: %s\n", kt_tab(v->damage));
+	if (v->damage.what[0])
+		fprintf(out, "CORRUPT: %s\n", kt_tab(v->damage.what));
 	if (!v->has_lapic)
 		return;
 	fprintf(out, "\nLAPIC struct kvm_lapic 0x%" PRIx64 "  apic_base 0x%" PRIx64 " (%s)  SPIV 0x%x (%s)\n",
@@ -168,7 +168,7 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 						       : "unknown: both shown");
 	}
 	fprintf(out, "\nVERDICT: ");
-	if (!v->nfindings && !v->damage[0]) {
+	if (!v->nfindings && !v->damage.what[0]) {
 		fprintf(out, "no anomaly\n");
 		return;
 	}
@@ -190,8 +190,8 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 					f->num[k].value);
 		}
 	}
-	if (v->damage[0])
-		fprintf(out, "  CORRUPT   %s\n", kt_tab(v->damage));
+	if (v->damage.what[0])
+		fprintf(out, "  CORRUPT   %s\n", kt_tab(v->damage.what));
 	if (h->register_evidence[0] && h->register_evidence_lapic == v->timer.lapic_addr)
 		fprintf(out, "  REGISTERS %s\n", kt_tab(h->register_evidence));
 }

@@ -72,9 +72,9 @@ static void verdict(const struct kt_host *h, const struct ranked *r, int n, char
 	int vcpus = 0, damaged = 0;
 	for (int i = 0; i < h->nvms; i++) {
 		vcpus += h->vms[i].nvcpus;
-		damaged += h->vms[i].damage[0] != 0;
+		damaged += h->vms[i].damage.what[0] != 0;
 		for (int j = 0; j < h->vms[i].nvcpus; j++)
-			damaged += h->vms[i].vcpus[j].damage[0] != 0;
+			damaged += h->vms[i].vcpus[j].damage.what[0] != 0;
 	}
 	if (!n || (r[0].f->severity == KT_SEV_INFO && !damaged)) {
 		snprintf(buf, len, "No LAPIC timer anomaly: %d VM(s), %d vCPU(s) checked against now.",

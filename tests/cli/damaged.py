@@ -146,6 +146,7 @@ def main():
         os.unlink(path(n))
     os.rmdir(tmp)
     print("# %d tests, %d failed" % (N, FAILED))
+    print("1..%d" % N)
     return 1 if FAILED else 0
 
 

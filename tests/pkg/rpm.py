@@ -86,6 +86,7 @@ def main():
        % len(d - deb_only),
        "only in the .deb: %s\nonly in the RPM: %s" % (sorted((d - deb_only) - (r_files - rpm_only)),
                                                     sorted((r_files - rpm_only) - (d - deb_only))))
+    print("1..%d" % (N + 1))  # and rpm.sh's "ok 1 - make rpm"
     return 1 if FAILED else 0
 
 
