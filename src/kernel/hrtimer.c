@@ -75,22 +75,32 @@ static bool read_rbn(struct kt_session *s, uint64_t node, struct rbn *n)
 	return true;
 }
 
-/* In-order walk of one timerqueue; fills b->timers (expiry order). */
-static void walk_base(struct kt_session *s, struct kt_host *h, struct kt_clock_base *b,
-		      uint64_t root, uint64_t leftmost, bool kvm_only, uint64_t apic_timer_fn)
+/* What the walk saw of one node, in order, for the validator. */
+struct seen_node {
+	uint64_t self, parent, expect_parent;	/* rb_node, its parent link, the node above */
+	uint64_t hrtimer, hrtimer_base;
+	int64_t expires_ns;
+};
+
+/* In-order walk of one timerqueue, bounded and cycle-safe: fills b->timers
+ * (expiry order) and *seen (every node visited).  Only damage that stops the
+ * walk is noted here; consistency is validate_rbtree's. */
+static void walk_rbtree(struct kt_session *s, struct kt_host *h, struct kt_clock_base *b,
+			uint64_t root, bool kvm_only, uint64_t apic_timer_fn,
+			struct seen_node **seen, int *nseen)
 {
 	const struct kt_layout *l = &s->layout;
 	struct rbn stack[KT_MAX_RB_DEPTH];
-	int sp = 0, cap = 0, visited = 0;
+	uint64_t above[KT_MAX_RB_DEPTH];	/* the node above stack[i] */
+	int sp = 0, cap = 0, scap = 0;
 	uint64_t cur = root, expect_parent = 0;
-	struct kt_addrset seen = { 0 };
-	int64_t last_expires = INT64_MIN;
+	struct kt_addrset visited = { 0 };
 
 	if (!rb_layout_ok(l)) {
 		kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, b->addr,
 				"struct rb_node offsets %ld/%ld/%ld from debuginfo are not its 3 words",
-			    l->rb_node____rb_parent_color.off, l->rb_node__rb_right.off,
-			    l->rb_node__rb_left.off);
+				l->rb_node____rb_parent_color.off, l->rb_node__rb_right.off,
+				l->rb_node__rb_left.off);
 		goto out;
 	}
 	for (;;) {
@@ -98,62 +108,51 @@ static void walk_base(struct kt_session *s, struct kt_host *h, struct kt_clock_b
 			if (!kt_budget_take(h, KT_COST_NODE, "hrtimer trees")) {
 				kt_damage_first(&b->damage, KT_DAMAGE_BOUND, cur,
 						"walk stopped at node 0x%llx: output budget spent",
-					    (unsigned long long)cur);
+						(unsigned long long)cur);
 				goto out;
 			}
 			if (sp >= KT_MAX_RB_DEPTH) {
 				kt_damage_first(&b->damage, KT_DAMAGE_BOUND, cur,
 						"rbtree deeper than %d at node 0x%llx (cycle?)",
-					    KT_MAX_RB_DEPTH, (unsigned long long)cur);
+						KT_MAX_RB_DEPTH, (unsigned long long)cur);
 				goto out;
 			}
-			if (!kt_addrset_add(&seen, cur)) {
+			if (!kt_addrset_add(&visited, cur)) {
 				kt_damage_first(&b->damage, KT_DAMAGE_CYCLE, cur,
 						"rbtree cycle: node 0x%llx reached twice",
-					    (unsigned long long)cur);
+						(unsigned long long)cur);
 				goto out;
 			}
 			if (!read_rbn(s, cur, &stack[sp])) {
 				kt_damage_first(&b->damage, KT_DAMAGE_UNREADABLE, cur,
-						"rbtree node 0x%llx unreadable",
-					    (unsigned long long)cur);
+						"rbtree node 0x%llx unreadable", (unsigned long long)cur);
 				goto out;
 			}
-			/* Validator: every node's parent pointer names the node above it. */
-			if (stack[sp].parent != expect_parent)
-				kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, cur,
-						"rbtree node 0x%llx: parent 0x%llx, expected 0x%llx",
-					    (unsigned long long)cur,
-					    (unsigned long long)stack[sp].parent,
-					    (unsigned long long)expect_parent);
+			above[sp] = expect_parent;
 			expect_parent = cur;
 			cur = stack[sp].left;
 			sp++;
 		}
 		if (!sp)
 			break;
-		if (visited >= KT_MAX_TIMERS_PER_BASE) {
+		if (*nseen >= KT_MAX_TIMERS_PER_BASE) {
 			kt_damage_first(&b->damage, KT_DAMAGE_BOUND, b->addr,
 					"more than %d timers: walk stopped", KT_MAX_TIMERS_PER_BASE);
 			break;
 		}
 		struct rbn n = stack[--sp];
-		visited++;
 		struct kt_hrtimer t;
 		read_hrtimer(s, node_to_hrtimer(l, n.self), &t);
-		if (visited == 1 && leftmost && leftmost != n.self)
-			kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, n.self,
-					"leftmost is 0x%llx but the first node is 0x%llx",
-				    (unsigned long long)leftmost, (unsigned long long)n.self);
-		if (t.expires_ns < last_expires)
-			kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, t.addr,
-					"hrtimer 0x%llx expires before its predecessor (tree order broken)",
-				    (unsigned long long)t.addr);
-		last_expires = t.expires_ns;
-		if (t.base && t.base != b->addr)
-			kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, t.addr,
-					"hrtimer 0x%llx .base = 0x%llx, not this clock base",
-				    (unsigned long long)t.addr, (unsigned long long)t.base);
+		if (*nseen == scap) {
+			int ncap = scap ? scap * 2 : 16;
+			struct seen_node *ns = realloc(*seen, (size_t)ncap * sizeof(*ns));
+			if (!ns)
+				goto out;
+			*seen = ns;
+			scap = ncap;
+		}
+		(*seen)[(*nseen)++] = (struct seen_node){ n.self, n.parent, above[sp], t.addr,
+							  t.base, t.expires_ns };
 		t.queued = true;
 		t.clock_index = b->index;
 		if (!kvm_only || (apic_timer_fn && t.function == apic_timer_fn) ||
@@ -161,7 +160,7 @@ static void walk_base(struct kt_session *s, struct kt_host *h, struct kt_clock_b
 			if (!kt_budget_take(h, KT_COST_HRTIMER, "hrtimers")) {
 				kt_damage_first(&b->damage, KT_DAMAGE_BOUND, t.addr,
 						"hrtimer 0x%llx and the rest not kept: output budget spent",
-					    (unsigned long long)t.addr);
+						(unsigned long long)t.addr);
 				goto out;
 			}
 			if (b->ntimers == cap) {
@@ -178,9 +177,49 @@ static void walk_base(struct kt_session *s, struct kt_host *h, struct kt_clock_b
 		expect_parent = n.self;
 	}
 out:
+	kt_addrset_free(&visited);
+}
+
+/* The timerqueue's invariants over what the walk saw: each node's parent link
+ * names the node above it, the cached leftmost is the first node, expiries do
+ * not go down, and each hrtimer's base is this clock base.  The first broken
+ * one is noted (after any damage that stopped the walk). */
+static void validate_rbtree(struct kt_clock_base *b, const struct seen_node *n, int count,
+			    uint64_t leftmost)
+{
+	for (int i = 0; i < count; i++) {
+		if (n[i].parent != n[i].expect_parent)
+			kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, n[i].self,
+					"rbtree node 0x%llx: parent 0x%llx, expected 0x%llx",
+					(unsigned long long)n[i].self, (unsigned long long)n[i].parent,
+					(unsigned long long)n[i].expect_parent);
+		if (i == 0 && leftmost && leftmost != n[0].self)
+			kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, n[0].self,
+					"leftmost is 0x%llx but the first node is 0x%llx",
+					(unsigned long long)leftmost, (unsigned long long)n[0].self);
+		if (i && n[i].expires_ns < n[i - 1].expires_ns)
+			kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, n[i].hrtimer,
+					"hrtimer 0x%llx expires before its predecessor (tree order broken)",
+					(unsigned long long)n[i].hrtimer);
+		if (n[i].hrtimer_base && n[i].hrtimer_base != b->addr)
+			kt_damage_first(&b->damage, KT_DAMAGE_INCONSISTENT, n[i].hrtimer,
+					"hrtimer 0x%llx .base = 0x%llx, not this clock base",
+					(unsigned long long)n[i].hrtimer,
+					(unsigned long long)n[i].hrtimer_base);
+	}
+}
+
+/* One clock base's timers: walk, then validate. */
+static void walk_base(struct kt_session *s, struct kt_host *h, struct kt_clock_base *b,
+		      uint64_t root, uint64_t leftmost, bool kvm_only, uint64_t apic_timer_fn)
+{
+	struct seen_node *seen = NULL;
+	int nseen = 0;
+	walk_rbtree(s, h, b, root, kvm_only, apic_timer_fn, &seen, &nseen);
+	validate_rbtree(b, seen, nseen, leftmost);
+	free(seen);
 	if (b->damage.what[0])
 		b->walk_truncated = true;
-	kt_addrset_free(&seen);
 }
 
 static bool bit_of(const unsigned char *buf, size_t len, long bit)
