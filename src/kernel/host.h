@@ -32,6 +32,10 @@ void kt_load_hrtimers(struct kt_session *s, struct kt_host *h, bool kvm_only);
 void kt_load_now(struct kt_session *s, struct kt_host *h);
 void kt_load_caps(struct kt_session *s, struct kt_host *h);
 void kt_load_fix_status(struct kt_session *s, struct kt_host *h);
+/* Decode a struct hrtimer at addr from len bytes of it in buf (fields beyond
+ * len read as 0): the one decoder, for tree walks and the LAPIC's timer. */
+void kt_hrtimer_decode(struct kt_session *s, uint64_t addr, const void *buf, size_t len,
+		       struct kt_hrtimer *t);
 /* Mark each vCPU's lapic hrtimer with where the hrtimer walk found it. */
 void kt_link_vcpu_hrtimers(struct kt_host *h);
 /* (Re)build h->owners after the vCPU arrays changed. */

@@ -15,19 +15,14 @@
 #define KT_MAX_RB_DEPTH 96
 #define KT_MAX_CPUS 8192	/* x86_64 MAXSMP NR_CPUS */	/* an rbtree of 2^48 nodes is < 96 deep */
 
-static void read_hrtimer(struct kt_session *s, uint64_t addr, struct kt_hrtimer *t)
+void kt_hrtimer_decode(struct kt_session *s, uint64_t addr, const void *b, size_t sz,
+		       struct kt_hrtimer *t)
 {
 	const struct kt_layout *l = &s->layout;
-	unsigned char b[256];
-	size_t sz = (size_t)l->sizeof_hrtimer;
-
-	if (sz > sizeof(b))
-		sz = sizeof(b);
 	memset(t, 0, sizeof(*t));
 	t->addr = addr;
 	t->cpu = -1;
-	if (kt_read(&s->reader, addr, b, sz) != KT_OK)
-		return;
+	t->clock_index = -1;
 	t->expires_ns = kt_gets(b, sz, kt_nest(l->hrtimer__node, l->timerqueue_node__expires));
 	t->softexpires_ns = kt_gets(b, sz, l->hrtimer___softexpires);
 	t->function = kt_get(b, sz, l->hrtimer__function);
@@ -39,6 +34,20 @@ static void read_hrtimer(struct kt_session *s, uint64_t addr, struct kt_hrtimer 
 	t->is_hard = kt_get(b, sz, l->hrtimer__is_hard) != 0;
 	if (t->function)
 		kt_function_name(s, t->function, t->function_name, sizeof(t->function_name));
+}
+
+static void read_hrtimer(struct kt_session *s, uint64_t addr, struct kt_hrtimer *t)
+{
+	unsigned char b[256];
+	size_t sz = (size_t)s->layout.sizeof_hrtimer;
+
+	if (sz > sizeof(b))
+		sz = sizeof(b);
+	if (kt_read(&s->reader, addr, b, sz) != KT_OK) {
+		kt_hrtimer_decode(s, addr, b, 0, t);	/* nothing readable: all zero */
+		return;
+	}
+	kt_hrtimer_decode(s, addr, b, sz, t);
 }
 
 /* rb_node -> struct hrtimer (hrtimer.node.node). */

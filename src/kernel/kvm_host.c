@@ -99,21 +99,10 @@ static void decode_lapic(struct kt_session *s, struct kt_vcpu *v, uint64_t apic)
 	/* The embedded hrtimer: lapic_timer.timer. */
 	struct kt_field H = TF(timer);
 #undef TF
-	struct kt_hrtimer *hr = &t->hrtimer;
-	hr->addr = apic + (uint64_t)H.off;
-	hr->expires_ns = kt_gets(b, sz, kt_nest(H, kt_nest(l->hrtimer__node, l->timerqueue_node__expires)));
-	hr->softexpires_ns = kt_gets(b, sz, kt_nest(H, l->hrtimer___softexpires));
-	hr->function = kt_get(b, sz, kt_nest(H, l->hrtimer__function));
-	hr->base = kt_get(b, sz, kt_nest(H, l->hrtimer__base));
-	hr->state = (uint8_t)kt_get(b, sz, kt_nest(H, l->hrtimer__state));
-	if (!kt_has(l->hrtimer__state))	/* is_queued: bool with the same meaning */
-		hr->state = (uint8_t)kt_get(b, sz, kt_nest(H, l->hrtimer__is_queued));
-	hr->has_is_hard = kt_has(l->hrtimer__is_hard);
-	hr->is_hard = kt_get(b, sz, kt_nest(H, l->hrtimer__is_hard)) != 0;
-	hr->cpu = -1;
-	hr->clock_index = -1;
-	if (hr->function)
-		kt_function_name(s, hr->function, hr->function_name, sizeof(hr->function_name));
+	/* Decoded by the one hrtimer decoder (hrtimer.c), from the bytes in hand. */
+	size_t hoff = H.off >= 0 && (size_t)H.off < sz ? (size_t)H.off : sz;
+	kt_hrtimer_decode(s, apic + (uint64_t)(H.off >= 0 ? H.off : 0), b + hoff, sz - hoff,
+			  &t->hrtimer);
 
 	/* The register page: one read of the timer registers' span. */
 	uint64_t regs = kt_get(b, sz, l->kvm_lapic__regs);
