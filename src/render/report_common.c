@@ -68,16 +68,13 @@ void kt_flags_str(const struct kt_vcpu *v, char *buf, size_t len)
 	for (int i = 0; i < v->nfindings && used + 12 < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
 					 kt_flag_name(v->findings[i].flag));
-	if (v->damage.what[0] && !kt_vcpu_has_flag(v, KT_FLAG_CORRUPT) && used + 10 < len)
-		used += (size_t)snprintf(buf + used, len - used, "%sCORRUPT", used ? "," : "");
 	if (!used)
 		snprintf(buf, len, "-");
 }
 
+/* Damage is judged once, by the analysis (a CORRUPT finding): not here. */
 bool kt_vcpu_alarming(const struct kt_vcpu *v)
 {
-	if (v->damage.what[0])
-		return true;
 	for (int i = 0; i < v->nfindings; i++)
 		if (v->findings[i].severity != KT_SEV_INFO)
 			return true;
@@ -257,8 +254,6 @@ void kt_json_vcpu(struct kt_json *j, const struct kt_host *h, const struct kt_vc
 	kt_json_arr_begin(j);
 	for (int i = 0; i < v->nfindings; i++)
 		kt_json_str(j, kt_flag_name(v->findings[i].flag));
-	if (v->damage.what[0] && !kt_vcpu_has_flag(v, KT_FLAG_CORRUPT))
-		kt_json_str(j, "CORRUPT");
 	kt_json_arr_end(j);
 	kt_json_key(j, K(findings));
 	kt_json_findings(j, v->findings, v->nfindings);
