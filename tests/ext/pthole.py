@@ -50,6 +50,7 @@ def main():
     why = "scenario pt-hole not in %s (make vmcores)" % a.index if not e else crashrun.usable(e)
     if why:
         ok(False, "pt-hole dump available", why)
+        print("1..%d" % N)
         return 1
     man = json.load(open(e["manifest"]))
     dmg = man["factory"]["corruption"]["damages"][0]
@@ -87,6 +88,7 @@ def main():
     ok(doc(o[10]) is not None, "kvmtriage -j after the interrupted command: whole again", o[10])
     ok(o[11] is not None and "jiffies" in o[11], "crash alive after every command", s.stderr[-800:])
     print("# %d tests, %d failed" % (N, FAILED))
+    print("1..%d" % N)
     return 1 if FAILED else 0
 
 
