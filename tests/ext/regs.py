@@ -51,6 +51,16 @@ def var(ctx, name):
     return None
 
 
+class Joined:
+    """Outputs of two crash sessions as one list: the first n from a, then b's."""
+
+    def __init__(self, a, b, n):
+        self.a, self.b, self.n = a, b, n
+
+    def out(self, i):
+        return self.a.out(i) if i < self.n else (self.b.out(i - self.n) if self.b else None)
+
+
 def hrq_var(ctx, name):
     """A variable of __hrtimer_run_queues' own scope."""
     for v in ctx.get("variables", []):
@@ -323,8 +333,10 @@ def main():
             base = hrq_var(loop[0][1], "base") if loop else None
             if base:
                 extra.append("struct hrtimer_clock_base.offset %s" % base["value"])
-            s2 = crashrun.run(e, cmds + extra, so=SO, timeout=900)
-            storm(name, e, doc, ctxs, man, s2, cmds + extra)
+            # Only the extra commands in a second session (crash's start-up is
+            # most of a session's time); outputs indexed as cmds + extra.
+            s2 = crashrun.run(e, extra, so=SO, timeout=900) if extra else None
+            storm(name, e, doc, ctxs, man, Joined(s, s2, len(cmds)), cmds + extra)
         elif base == "corrupt":
             errs = [x.get("nmi_frame", {}).get("error", "") for x in ctxs.values()]
             T.ok(all(errs), "%s: every CPU without an NMI frame says why" % name, errs)
