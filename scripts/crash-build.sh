@@ -15,7 +15,7 @@ VERSION=${1:-8.0.6}
 mkdir -p "$CACHE/crash" "$CACHE/locks"
 CACHE=$(cd "$CACHE" && pwd)
 OUT=$CACHE/crash/$VERSION
-RECIPE=2   # orig tarball, lzo+snappy+zstd, target=X86_64, no makeinfo
+RECIPE=3   # orig tarball, lzo+snappy+zstd, target=X86_64, MAKEINFO=true on the make command line
 STAMP="$VERSION r$RECIPE"
 if [ -x "$OUT/crash" ] && [ -f "$OUT/include/defs.h" ] && [ "$(cat "$OUT/STAMP" 2>/dev/null)" = "$STAMP" ]; then
   echo "$OUT"; exit 0
@@ -68,10 +68,11 @@ echo "-DLZO -DSNAPPY -DZSTD" > "$dir/CFLAGS.extra"
 echo "-llzo2 -lsnappy -lzstd" > "$dir/LDFLAGS.extra"
 log "building crash $VERSION in $dir (gdb included; ~13 min on 2 busy cores)"
 t0=$SECONDS
-# MAKEINFO=true: gdb's configure would otherwise want texinfo to rebuild bfd.info (the
-# unpacked tarball's timestamps make the manuals look stale).  crash builds gdb through
-# $(MAKE), so -j2 reaches it via the jobserver.
-( cd "$dir" && MAKEINFO=true nice make -j2 target=X86_64 ) > "$WORK/build.log" 2>&1 || {
+# MAKEINFO=true on the command line (so it overrides every sub-make's own setting; in
+# the environment gdb's configure replaces it by `missing makeinfo`): bfd would otherwise
+# want texinfo to rebuild bfd.info.  crash builds gdb through $(MAKE), so -j2 and the
+# variable reach it through MAKEFLAGS.
+( cd "$dir" && nice make -j2 target=X86_64 MAKEINFO=true ) > "$WORK/build.log" 2>&1 || {
   log "build failed; last lines of $WORK/build.log:"; tail -30 "$WORK/build.log" >&2; exit 1; }
 rm -rf "$OUT.new"; mkdir -p "$OUT.new/include"
 install -m 0755 "$dir/crash" "$OUT.new/crash"
