@@ -38,3 +38,11 @@ UNIT_SUITES += unit-layers
 .PHONY: unit-layers
 unit-layers:
 	@tests/run-suite.sh unit-layers $(BUILD)/test-logs scripts/check-layers.sh
+
+# test_fixshapes reads lapic.c's timer code compiled in every shape and
+# compiler variant (tests/unit/shapes/build.sh: gcc and clang).
+SHAPES_LIST := $(BUILD)/tests/unit/shapes/list.txt
+$(SHAPES_LIST): $(wildcard tests/unit/shapes/*)
+	@tests/unit/shapes/build.sh $(dir $@)
+$(BUILD)/tests/unit/test_fixshapes: $(SHAPES_LIST)
+$(BUILD)/tests/unit/test_fixshapes: CFLAGS += -Isrc

@@ -188,6 +188,22 @@ struct kt_cpu_hrtimers {
 };
 
 enum kt_fix_status { KT_FIX_UNKNOWN, KT_FIX_FIXED, KT_FIX_VULNERABLE };
+enum kt_vendor { KT_VENDOR_UNKNOWN, KT_VENDOR_VMX, KT_VENDOR_SVM };
+
+/* One piece of evidence for the fix status (fixstatus.c).  Only code evidence
+ * (KT_FW_FIXED / KT_FW_VULNERABLE) decides; the release string and a missing
+ * WARN only support; a loaded livepatch casts doubt on what the code says. */
+enum kt_fix_weight {
+	KT_FW_NEUTRAL, KT_FW_FIXED, KT_FW_VULNERABLE, KT_FW_SUPPORTS_FIXED,
+	KT_FW_SUPPORTS_VULNERABLE, KT_FW_DOUBT,
+};
+#define KT_MAX_FIX_EVIDENCE 8
+struct kt_fix_evidence {
+	const char *kind;	/* "expiry_source", "clamp", "warn", "release", "livepatch" */
+	char where[64];		/* "apic_timer_fn+0x5c", "linux_banner", "klp_patches" */
+	char seen[200];		/* what was seen, in words */
+	enum kt_fix_weight weight;
+};
 
 struct kt_now {
 	int64_t ns;
@@ -197,8 +213,14 @@ struct kt_now {
 	int64_t jiffies_ns;
 	int64_t max_expires_next_ns;	/* latest per-CPU expires_next in the past... */
 	int64_t crashtime_s;	/* VMCOREINFO CRASHTIME (wall clock) */
-	uint64_t host_tsc;	/* tkr_mono.cycle_last when the clocksource is the TSC */
+	/* The host TSC at now: tkr_mono.cycle_last when the clocksource is the TSC
+	 * (exact), else estimated from sched_clock's per-CPU data (timekeeping.c).
+	 * has_host_tsc false: unknown, and nothing is computed from it. */
+	uint64_t host_tsc;
 	bool has_host_tsc;
+	uint64_t host_tsc_err;		/* error bound, cycles (0: exact) */
+	char host_tsc_source[160];	/* how it was obtained, or why it is unknown */
+	uint64_t host_tsc_floor;	/* max kvm_vcpu.arch.last_host_tsc: the TSC was at least this */
 	char clocksource[24];
 	const char *timekeeper_where;	/* "tk_core.timekeeper", "shadow_timekeeper" */
 };
@@ -207,9 +229,20 @@ struct kt_now {
 struct kt_host {
 	struct kt_now now;
 	enum kt_fix_status fix;
-	char fix_evidence[200];
+	char fix_evidence[200];		/* one-line summary */
+	struct kt_fix_evidence fix_items[KT_MAX_FIX_EVIDENCE];
+	int nfix_items;
 	struct kt_tsc_caps caps;
-	bool is_vmx;		/* kvm_intel loaded (else AMD: no hv timer) */
+	/* The active vendor, from the runtime kvm_x86_ops (caps.c), never from
+	 * which symbols exist: a kernel may have kvm_intel and kvm_amd built in. */
+	enum kt_vendor vendor;
+	bool is_vmx;		/* vendor == KT_VENDOR_VMX */
+	char vendor_evidence[160];
+	/* The VMX preemption timer (hv timer) is in use on this host:
+	 * kvm_x86_ops.set_hv_timer != NULL (vmx.c clears it without
+	 * enable_preemption_timer), the first input of kvm_can_use_hv_timer(). */
+	bool hv_timer;
+	char hv_timer_evidence[160];
 	uint32_t preemption_timer_multi;	/* vmx cpu_preemption_timer_multi */
 	uint64_t min_timer_period_us;
 	struct kt_vm *vms;

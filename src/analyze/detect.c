@@ -153,7 +153,7 @@ void kt_vcpu_model_input(const struct kt_host *h, const struct kt_vcpu *v,
 	mi->virtual_tsc_mult = v->tsc.virtual_tsc_mult;
 	mi->virtual_tsc_shift = v->tsc.virtual_tsc_shift;
 	mi->caps = h->caps;
-	mi->hv_capable = h->is_vmx;
+	mi->hv_capable = h->is_vmx && h->hv_timer;
 	mi->preemption_timer_multi = h->preemption_timer_multi;
 	mi->iteration_cost_ns = th->iteration_cost_ns;
 }
@@ -161,6 +161,29 @@ void kt_vcpu_model_input(const struct kt_host *h, const struct kt_vcpu *v,
 static bool hrtimer_live(const struct kt_timer *t)
 {
 	return t->hrtimer.queued || t->hrtimer.running || (t->hrtimer.state & 1);
+}
+
+/*
+ * Will KVM keep re-arming this periodic timer?  That is decided in lapic.c
+ * (line numbers: linux-source 6.1.192 / 6.12.117):
+ *  - apic_timer_fn (6.1:2651, 6.12:2939) restarts the hrtimer whenever
+ *    lapic_is_periodic() (6.1:2603, 6.12:2891: kvm_timer.timer_mode, not the
+ *    LVTT mask) and, since 0ea9494be9c9, the period is not 0;
+ *  - apic_timer_expired (6.1:1737, 6.12:1917) returns early when
+ *    lapic_timer.pending is set (6.1:1742, 6.12:1922) - the injection is
+ *    skipped, the re-arm in apic_timer_fn is not;
+ *  - a masked LVTT only stops delivery (kvm_apic_local_deliver, 6.1:2624);
+ *    a software-disabled APIC masks the LVTs and clears pending (APIC_SPIV
+ *    write, 6.1:2179-2193, 6.12:2337) but leaves timer_mode and the hrtimer;
+ *  - only a TMICT write of 0 (6.1:2240, 6.12:2398 -> set_target_expiration,
+ *    period 0: 6.1:1847, 6.12:2028) or a mode change stops it.
+ * So: periodic mode, a period, and an hrtimer (or the hv timer) still armed.
+ */
+static bool periodic_rearms(const struct kt_vcpu *v)
+{
+	const struct kt_timer *t = &v->timer;
+	return v->has_lapic && t->mode == KT_MODE_PERIODIC && t->period_ns > 0 &&
+	       (hrtimer_live(t) || t->hv_timer_in_use);
 }
 
 bool kt_timer_armed(const struct kt_host *h, const struct kt_vcpu *v)
@@ -209,7 +232,10 @@ bool kt_detect_behind(const struct kt_detect_in *in, const struct kt_thresholds 
 	const struct kt_timer *t = &v->timer;
 	int64_t lag;
 
-	if (!kt_timer_armed(in->host, v) || t->pending || !timer_lag(in->host, v, &lag))
+	/* Periodic: whatever masking, pending or SPIV say, apic_timer_fn re-arms
+	 * (periodic_rearms); one-shot and TSC-deadline: armed per the registers. */
+	bool armed = t->mode == KT_MODE_PERIODIC ? periodic_rearms(v) : kt_timer_armed(in->host, v);
+	if (!armed || !timer_lag(in->host, v, &lag))
 		return false;
 	int64_t allowed = t->mode == KT_MODE_PERIODIC ? t->period_ns : th->oneshot_slack_ns;
 	if (lag <= allowed)
@@ -235,8 +261,8 @@ bool kt_detect_runaway(const struct kt_detect_in *in, const struct kt_thresholds
 
 	if (t->mode != KT_MODE_PERIODIC || in->host->fix == KT_FIX_FIXED)
 		return false;
-	/* BEHIND decides armed-ness and lateness; pending does not stop the loop. */
-	if (!kt_timer_armed(in->host, v) || kt_neg_sat(v->delta_ns) <= t->period_ns)
+	/* Neither pending nor the LVTT mask stops the loop (see periodic_rearms). */
+	if (!periodic_rearms(v) || kt_neg_sat(v->delta_ns) <= t->period_ns)
 		return false;
 	kt_vcpu_model_input(in->host, v, th, &mi);
 	/* The loop re-arms from the hrtimer's expiry; if it is not sane, from target. */
@@ -251,7 +277,8 @@ bool kt_detect_runaway(const struct kt_detect_in *in, const struct kt_thresholds
 		   in->host->fix == KT_FIX_VULNERABLE ? "kernel lacks the fix (18ab3fc8e880 + 9633f180ce99)"
 						      : "fix status unknown",
 		   (double)p.catchup_iterations, (long long)t->period_ns, p.catchup_seconds,
-		   " (hard lockup)");
+		   in->host->fix == KT_FIX_VULNERABLE ? " (hard lockup)"
+						      : " if the kernel lacks the fix (a hard lockup then)");
 	kt_finding_set(f, KT_Q_iterations_left, (int64_t)p.catchup_iterations);
 	kt_finding_set(f, KT_Q_lag_ns, (int64_t)p.lag_ns);
 	kt_finding_set(f, KT_Q_period_ns, (int64_t)t->period_ns);
@@ -276,8 +303,10 @@ bool kt_detect_storming(const struct kt_detect_in *in, const struct kt_threshold
 	int64_t lag = kt_sub_sat(in->host->now.ns, hr->softexpires_ns);
 	(void)th;
 
+	/* With the fix, apic_timer_fn sets the expiry to the target clamped to
+	 * now (6.1:2660, 6.12:2948): a late timer fires once, there is no loop. */
 	if (v->timer.mode != KT_MODE_PERIODIC || !v->timer.period_ns ||
-	    kt_neg_sat(v->delta_ns) <= v->timer.period_ns)
+	    kt_neg_sat(v->delta_ns) <= v->timer.period_ns || in->host->fix == KT_FIX_FIXED)
 		return false;
 	const struct kt_cpu_hrtimers *c = cpu_of(in->host, hr->cpu);
 	bool leftmost_in_irq = false;
@@ -289,10 +318,12 @@ bool kt_detect_storming(const struct kt_detect_in *in, const struct kt_threshold
 	}
 	if (!hr->running && !leftmost_in_irq)
 		return false;
-	set_reason(f, KT_FLAG_STORMING, KT_SEV_CRITICAL,
-		   "CPU %d is %s this vCPU's apic_timer_fn hrtimer %.3f s behind now: the catch-up loop is in progress",
+	bool vuln = in->host->fix == KT_FIX_VULNERABLE;
+	set_reason(f, KT_FLAG_STORMING, vuln ? KT_SEV_CRITICAL : KT_SEV_WARNING,
+		   "CPU %d is %s this vCPU's apic_timer_fn hrtimer %.3f s behind now: %s",
 		   hr->cpu, hr->running ? "running" : "about to run (leftmost, in hrtimer interrupt)",
-		   v->delta_ns / -1e9);
+		   v->delta_ns / -1e9, vuln ? "the catch-up loop is in progress"
+		   : "a catch-up loop if the kernel lacks the fix (status unknown)");
 	kt_finding_set(f, KT_Q_cpu, (int64_t)hr->cpu);
 	kt_finding_set(f, KT_Q_hrtimer, (int64_t)hr->addr);
 	kt_finding_set(f, KT_Q_lag_ns, (int64_t)kt_neg_sat(v->delta_ns));
@@ -353,7 +384,8 @@ bool kt_detect_hv_erange(const struct kt_detect_in *in, const struct kt_threshol
 	const struct kt_timer *t = &v->timer;
 	(void)th;
 
-	if (!in->host->is_vmx || !v->has_guest_tsc_now || !t->tscdeadline ||
+	/* -ERANGE is vmx_set_hv_timer's answer: VMX with the preemption timer in use only. */
+	if (!in->host->is_vmx || !in->host->hv_timer || !v->has_guest_tsc_now || !t->tscdeadline ||
 	    (t->mode != KT_MODE_PERIODIC && t->mode != KT_MODE_TSCDEADLINE))
 		return false;
 	if (kt_vmx_hv_timer_in_range(t->tscdeadline, v->guest_tsc_now,
@@ -376,7 +408,8 @@ bool kt_detect_desync(const struct kt_detect_in *in, const struct kt_thresholds 
 	const struct kt_vcpu *v = in->vcpu;
 	const struct kt_timer *t = &v->timer;
 
-	if (t->mode != KT_MODE_PERIODIC || !kt_timer_armed(in->host, v) ||
+	/* apic_timer_fn moves both whatever the mask or pending say (periodic_rearms). */
+	if (t->mode != KT_MODE_PERIODIC || !periodic_rearms(v) ||
 	    t->hv_timer_in_use || !t->hrtimer.queued)
 		return false;
 	/* Both advance by one period per expiry; mid-update they differ by one. */
@@ -400,6 +433,9 @@ bool kt_detect_lost(const struct kt_detect_in *in, const struct kt_thresholds *t
 	const struct kt_timer *t = &v->timer;
 	(void)th;
 
+	/* Not lost: a masked LVTT never delivers by design (kvm_apic_local_deliver,
+	 * 6.1:2624); pending = an expiry waits for the vCPU to run
+	 * (kvm_inject_apic_timer_irqs, 6.1:2740); an hv timer has no hrtimer. */
 	if (!kt_timer_armed(in->host, v) || t->masked || t->pending || t->hv_timer_in_use ||
 	    hrtimer_live(t))
 		return false;

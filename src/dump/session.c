@@ -16,8 +16,10 @@ struct kt_session *kt_session_new(const struct kt_reader *r)
 
 void kt_session_free(struct kt_session *s)
 {
-	if (s)
+	if (s) {
 		kt_dwarf_free(s->dwarf);
+		free(s->fix_cache);
+	}
 	free(s);
 }
 

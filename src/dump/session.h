@@ -23,10 +23,9 @@ struct kt_session {
 	bool resolved;		/* layout holds the KVM types (else retried next time) */
 	bool tried_module_load;
 	/* The dumped code does not change: the fix status is read once
-	 * (kernel/fixstatus.c; fix holds an enum kt_fix_status). */
-	bool fix_known;
-	int fix;
-	char fix_evidence[200];
+	 * (kernel/fixstatus.c keeps its result here, malloc'd; freed with the
+	 * session).  NULL until read with the KVM layout complete. */
+	void *fix_cache;
 	/* kvmregs (kernel/cpu_context.c): DWARF files opened once per session,
 	 * the pt_regs layout. */
 	struct kt_dwarf *dwarf;

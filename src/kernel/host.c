@@ -68,22 +68,13 @@ enum kt_status kt_host_load(struct kt_session *s, const struct kt_load_opts *o,
 	kt_load_now(s, h);
 	if (o->vms || o->hrtimers) {
 		kt_load_caps(s, h);
-		if (s->fix_known) {
-			h->fix = s->fix;
-			memcpy(h->fix_evidence, s->fix_evidence, sizeof(h->fix_evidence));
-		} else {
-			kt_load_fix_status(s, h);
-			if (s->resolved) {	/* only with the KVM layout complete */
-				s->fix_known = true;
-				s->fix = h->fix;
-				memcpy(s->fix_evidence, h->fix_evidence, sizeof(s->fix_evidence));
-			}
-		}
+		kt_load_fix_status(s, h);	/* read once per session (fixstatus.c) */
 	}
 	if (o->vms) {
 		enum kt_status st = kt_load_vms(s, h, err);
 		if (st != KT_OK)
 			return st;
+		kt_host_tsc_floor(h);
 	}
 	if (o->hrtimers)
 		kt_load_hrtimers(s, h, o->kvm_timers_only);

@@ -31,6 +31,8 @@ enum kt_status kt_load_vms(struct kt_session *s, struct kt_host *h, struct kt_er
 void kt_load_hrtimers(struct kt_session *s, struct kt_host *h, bool kvm_only);
 void kt_load_now(struct kt_session *s, struct kt_host *h);
 void kt_load_caps(struct kt_session *s, struct kt_host *h);
+/* now.host_tsc_floor: the latest kvm_vcpu.arch.last_host_tsc (vcpu_put's rdtsc). */
+void kt_host_tsc_floor(struct kt_host *h);
 void kt_load_fix_status(struct kt_session *s, struct kt_host *h);
 /* Decode a struct hrtimer at addr from len bytes of it in buf (fields beyond
  * len read as 0): the one decoder, for tree walks and the LAPIC's timer. */

@@ -14,6 +14,10 @@
 const char *kt_mp_state_name(uint32_t s);
 const char *kt_vcpu_mode_name(int m);
 const char *kt_fix_name(enum kt_fix_status f);
+const char *kt_fix_weight_name(enum kt_fix_weight w);
+const char *kt_vendor_name(enum kt_vendor v);	/* "vmx", "svm", "unknown" */
+/* One line per fix-status evidence item: weight, kind, where: what was seen. */
+void kt_print_fix_evidence(FILE *out, const struct kt_host *h, const char *indent);
 const char *kt_hrtimer_where(const struct kt_hrtimer *t);
 /* "BEHIND,RUNAWAY" or "-" */
 void kt_flags_str(const struct kt_vcpu *v, char *buf, size_t len);

@@ -50,6 +50,30 @@ const char *kt_fix_name(enum kt_fix_status f)
 	return f == KT_FIX_FIXED ? "fixed" : f == KT_FIX_VULNERABLE ? "vulnerable" : "unknown";
 }
 
+const char *kt_vendor_name(enum kt_vendor v)
+{
+	return v == KT_VENDOR_VMX ? "vmx" : v == KT_VENDOR_SVM ? "svm" : "unknown";
+}
+
+const char *kt_fix_weight_name(enum kt_fix_weight w)
+{
+	static const char *const n[] = {
+		[KT_FW_NEUTRAL] = "neutral", [KT_FW_FIXED] = "fixed",
+		[KT_FW_VULNERABLE] = "vulnerable", [KT_FW_SUPPORTS_FIXED] = "supports-fixed",
+		[KT_FW_SUPPORTS_VULNERABLE] = "supports-vulnerable", [KT_FW_DOUBT] = "doubt",
+	};
+	return (unsigned)w < sizeof(n) / sizeof(n[0]) ? n[w] : "?";
+}
+
+void kt_print_fix_evidence(FILE *out, const struct kt_host *h, const char *indent)
+{
+	for (int i = 0; i < h->nfix_items; i++) {
+		const struct kt_fix_evidence *e = &h->fix_items[i];
+		fprintf(out, "%s%-19s %-13s %s: %s\n", indent, kt_fix_weight_name(e->weight), e->kind,
+			kt_tab(e->where), kt_tab(e->seen));
+	}
+}
+
 const char *kt_hrtimer_where(const struct kt_hrtimer *t)
 {
 	if (t->running)
@@ -118,14 +142,41 @@ void kt_json_head(struct kt_json *j, const char *command, const struct kt_host *
 	kt_json_kint(j, K(jiffies_ns), h->now.jiffies_ns);
 	kt_json_kint(j, K(crashtime_s), h->now.crashtime_s);
 	kt_json_kstr(j, K(clocksource), h->now.clocksource);
-	if (h->now.has_host_tsc)
+	/* null when unknown: nothing computed from it is printed either. */
+	if (h->now.has_host_tsc) {
 		kt_json_ku64(j, K(host_tsc), h->now.host_tsc);
+		kt_json_kuint(j, K(host_tsc_error_cycles), h->now.host_tsc_err);
+	} else {
+		kt_json_key(j, K(host_tsc));
+		kt_json_null(j);
+		kt_json_key(j, K(host_tsc_hex));
+		kt_json_null(j);
+		kt_json_key(j, K(host_tsc_error_cycles));
+		kt_json_null(j);
+	}
+	kt_json_kstr(j, K(host_tsc_source), h->now.host_tsc_source);
+	if (h->now.host_tsc_floor)
+		kt_json_ku64(j, K(host_tsc_floor), h->now.host_tsc_floor);
 	kt_json_obj_end(j);
 	kt_json_kstr(j, K(fix_status), kt_fix_name(h->fix));
-	kt_json_kstr(j, K(fix_evidence), h->fix_evidence);
+	kt_json_kstr(j, K(fix_summary), h->fix_evidence);
+	kt_json_key(j, K(fix_evidence));
+	kt_json_arr_begin(j);
+	for (int i = 0; i < h->nfix_items; i++) {
+		kt_json_obj_begin(j);
+		kt_json_kstr(j, K(kind), h->fix_items[i].kind);
+		kt_json_kstr(j, K(where), h->fix_items[i].where);
+		kt_json_kstr(j, K(seen), h->fix_items[i].seen);
+		kt_json_kstr(j, K(weight), kt_fix_weight_name(h->fix_items[i].weight));
+		kt_json_obj_end(j);
+	}
+	kt_json_arr_end(j);
 	kt_json_key(j, K(host));
 	kt_json_obj_begin(j);
-	kt_json_kstr(j, K(vendor), h->is_vmx ? "vmx" : "svm");
+	kt_json_kstr(j, K(vendor), kt_vendor_name(h->vendor));
+	kt_json_kstr(j, K(vendor_evidence), h->vendor_evidence);
+	kt_json_kbool(j, K(hv_timer), h->hv_timer);
+	kt_json_kstr(j, K(hv_timer_evidence), h->hv_timer_evidence);
 	kt_json_kuint(j, K(tsc_scaling_ratio_frac_bits), h->caps.frac_bits);
 	kt_json_ku64(j, K(default_tsc_scaling_ratio), h->caps.default_ratio);
 	kt_json_kuint(j, K(min_timer_period_us), h->min_timer_period_us);

@@ -65,15 +65,24 @@ void kt_print_lapic_table(FILE *out, const struct kt_host *h, const struct kt_vm
 	}
 }
 
-static void print_adv(FILE *out, const char *label, const struct kt_advance *a)
+/* tsc_known false: the host TSC at now is unknown, and so is everything
+ * computed from it (guest TSC, tscdeadline, the hv timer's range check). */
+static void print_adv(FILE *out, const char *label, const struct kt_advance *a, bool tsc_known)
 {
 	fprintf(out, "    %-8s target_expiration = %" PRId64 "\n", label, a->target_expiration_ns);
 	fprintf(out, "             delta = target - now = %" PRId64 " ns%s\n", a->delta_ns,
 		a->delta_negative ? "  (NEGATIVE: fed to nsec_to_cycles as u64)" : "");
-	fprintf(out, "             kvm_read_l1_tsc(host_tsc) = %" PRIu64 "\n", a->guest_tsc);
+	if (tsc_known)
+		fprintf(out, "             kvm_read_l1_tsc(host_tsc) = %" PRIu64 "\n", a->guest_tsc);
+	else
+		fprintf(out, "             kvm_read_l1_tsc(host_tsc) = unknown (host TSC at now unknown)\n");
 	fprintf(out, "             nsec_to_cycles((u64)delta) = %" PRIu64 "\n", a->delta_cycles);
-	fprintf(out, "             tscdeadline = %" PRIu64 " (0x%016" PRIx64 ")%s\n", a->tscdeadline,
-		a->tscdeadline, a->tscdeadline >= (1ULL << 63) ? "  past 2^63: wrapped" : "");
+	if (tsc_known)
+		fprintf(out, "             tscdeadline = %" PRIu64 " (0x%016" PRIx64 ")%s\n", a->tscdeadline,
+			a->tscdeadline, a->tscdeadline >= (1ULL << 63) ? "  past 2^63: wrapped" : "");
+	else
+		fprintf(out, "             tscdeadline = unknown (guest TSC at now + %" PRIu64 ")%s\n",
+			a->delta_cycles, a->delta_negative ? ": the negative delta wraps it whatever the TSC" : "");
 }
 
 void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm *vm,
@@ -84,6 +93,7 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 
 	kt_print_head(out, h);
 	fprintf(out, "FIX EVIDENCE: %s\n", kt_tab(h->fix_evidence));
+	kt_print_fix_evidence(out, h, "  ");
 	fprintf(out, "\nVM   struct kvm 0x%" PRIx64 "  pid %d (%s)  online_vcpus %d%s%s\n", vm->addr,
 		vm->userspace_pid, kt_tab(vm->comm), vm->online_vcpus, vm->damage.what[0] ? "  CORRUPT: " : "",
 		kt_tab(vm->damage.what));
@@ -127,11 +137,11 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 	fprintf(out, "     virtual_tsc_khz %u  mult %u  shift %d  last_guest_tsc %" PRIu64 "\n",
 		c->virtual_tsc_khz, c->virtual_tsc_mult, c->virtual_tsc_shift, c->last_guest_tsc);
 	if (h->now.has_host_tsc)
-		fprintf(out, "     host TSC at now %" PRIu64 " (tkr_mono.cycle_last) -> guest TSC %" PRIu64 "\n",
-			h->now.host_tsc, v->guest_tsc_now);
+		fprintf(out, "     host TSC at now %" PRIu64 " (%s, +-%" PRIu64 " cycles) -> guest TSC %" PRIu64 "\n",
+			h->now.host_tsc, kt_tab(h->now.host_tsc_source), h->now.host_tsc_err, v->guest_tsc_now);
 	else
-		fprintf(out, "     host TSC at now unknown (clocksource %s): no TSC recomputation\n",
-			kt_tab(h->now.clocksource[0] ? h->now.clocksource : "?"));
+		fprintf(out, "     host TSC at now %s: no TSC recomputation\n",
+			kt_tab(h->now.host_tsc_source[0] ? h->now.host_tsc_source : "unknown"));
 
 	if (v->model) {	/* a periodic timer: the analysis ran the model */
 		const struct kt_prediction pre = v->model->prefix, fix = v->model->fixed;
@@ -148,17 +158,20 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 				v->tscdeadline_recomputed, sd, pc);
 		}
 		fprintf(out, "\nMODEL: next expiry\n");
-		print_adv(out, "pre-fix", &pre.next);
+		print_adv(out, "pre-fix", &pre.next, h->now.has_host_tsc);
 		fprintf(out, "             hrtimer expiry += period -> %" PRId64 "; %s\n",
 			pre.next_hrtimer_expires_ns,
-			h->is_vmx ? (pre.next.hv_in_range ? "hv timer takes it"
+			h->is_vmx && h->hv_timer && !h->now.has_host_tsc ? "hv timer: range unknown (host TSC unknown)"
+			: h->is_vmx && h->hv_timer ? (pre.next.hv_in_range ? "hv timer takes it"
 							  : "vmx_set_hv_timer: -ERANGE, sw hrtimer")
-				  : "sw hrtimer (SVM: no preemption timer)");
+				  : h->is_vmx ? "sw hrtimer (VMX preemption timer not in use)"
+				  : h->vendor == KT_VENDOR_SVM ? "sw hrtimer (SVM: no preemption timer)"
+				  : "sw hrtimer (vendor unknown)");
 		fprintf(out, "             catch-up expiries before the hrtimer is in the future: %" PRIu64
 			" (lag %.3f s / period %" PRId64 " ns), ~%.3f s with IRQs off at %" PRId64 " ns each\n",
 			pre.catchup_iterations, pre.lag_ns / 1e9, t->period_ns, pre.catchup_seconds,
 			th->iteration_cost_ns);
-		print_adv(out, "fixed", &fix.next);
+		print_adv(out, "fixed", &fix.next, h->now.has_host_tsc);
 		fprintf(out, "             hrtimer expiry := target -> %" PRId64 "; late expiries %" PRIu64
 			", catch-up %" PRIu64 "\n", fix.next_hrtimer_expires_ns, fix.late_expiries,
 			fix.catchup_iterations);

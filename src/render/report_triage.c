@@ -99,7 +99,11 @@ static void verdict(const struct kt_host *h, const struct ranked *r, int n, char
 		int used = 0;
 		if (st)
 			used = snprintf(buf, len,
+					h->fix == KT_FIX_VULNERABLE ?
 					"CPU %d is inside a periodic LAPIC timer catch-up loop "
+					"(__hrtimer_run_queues -> apic_timer_fn) for VM pid %d (%s) vCPU %d "
+					"(thread %d, kvm_lapic 0x%llx): " :
+					"CPU %d is running a periodic LAPIC timer that is far behind now "
 					"(__hrtimer_run_queues -> apic_timer_fn) for VM pid %d (%s) vCPU %d "
 					"(thread %d, kvm_lapic 0x%llx): ",
 					v->timer.hrtimer.cpu, vm->userspace_pid, vm->comm[0] ? vm->comm : "?",
@@ -111,13 +115,27 @@ static void verdict(const struct kt_host *h, const struct ranked *r, int n, char
 					v->timer.hrtimer.cpu);
 		if (used < 0 || (size_t)used >= len)
 			return;
-		snprintf(buf + used, len - (size_t)used,
-			 "target_expiration is %.1f s behind now with a %" PRId64 " ns period, "
-			 "%.3g iterations left (~%.0f s with IRQs off at %" PRId64 " ns each): a hard lockup. "
-			 "The kernel %s the upstream fix (18ab3fc8e880 + 9633f180ce99, CVE-2025-71104).",
-			 kt_neg_sat(v->delta_ns) / 1e9, v->timer.period_ns, (double)iters, secs,
-			 ra ? num(ra, KT_Q_iteration_cost_ns) : 0,
-			 h->fix == KT_FIX_VULNERABLE ? "lacks" : h->fix == KT_FIX_FIXED ? "has" : "may lack");
+		/* A hard lockup is claimed only on positive evidence of the pre-fix code. */
+		if (h->fix == KT_FIX_FIXED)
+			snprintf(buf + used, len - (size_t)used,
+				 "target_expiration is %.1f s behind now with a %" PRId64 " ns period. "
+				 "The kernel has the upstream fix (18ab3fc8e880 + 9633f180ce99): one late expiry, no catch-up loop.",
+				 kt_neg_sat(v->delta_ns) / 1e9, v->timer.period_ns);
+		else if (h->fix == KT_FIX_VULNERABLE)
+			snprintf(buf + used, len - (size_t)used,
+				 "target_expiration is %.1f s behind now with a %" PRId64 " ns period, "
+				 "%.3g iterations left (~%.0f s with IRQs off at %" PRId64 " ns each): a hard lockup. "
+				 "The kernel lacks the upstream fix (18ab3fc8e880 + 9633f180ce99, CVE-2025-71104).",
+				 kt_neg_sat(v->delta_ns) / 1e9, v->timer.period_ns, (double)iters, secs,
+				 ra ? num(ra, KT_Q_iteration_cost_ns) : 0);
+		else
+			snprintf(buf + used, len - (size_t)used,
+				 "target_expiration is %.1f s behind now with a %" PRId64 " ns period, "
+				 "%.3g iterations left (~%.0f s with IRQs off at %" PRId64 " ns each) if the kernel "
+				 "catches up one period per expiry. Whether it does is unknown (FIX above): "
+				 "a hard lockup only if the kernel lacks the upstream fix (18ab3fc8e880 + 9633f180ce99, CVE-2025-71104).",
+				 kt_neg_sat(v->delta_ns) / 1e9, v->timer.period_ns, (double)iters, secs,
+				 ra ? num(ra, KT_Q_iteration_cost_ns) : 0);
 		return;
 	}
 	if (f->flag == KT_FLAG_CORRUPT) {
@@ -162,14 +180,25 @@ void kt_print_triage(FILE *out, const struct kt_host *h, const struct kt_thresho
 		fprintf(out, ", CRASHTIME %" PRId64, h->now.crashtime_s);
 	if (h->now.has_host_tsc)
 		fprintf(out, ", host TSC %" PRIu64, h->now.host_tsc);
+	else
+		fprintf(out, ", host TSC unknown");
+	fprintf(out, "\n         host TSC: %s", kt_tab(h->now.host_tsc_source[0] ? h->now.host_tsc_source : "unknown"));
+	if (h->now.has_host_tsc && h->now.host_tsc_err)
+		fprintf(out, "; error bound +-%" PRIu64 " cycles", h->now.host_tsc_err);
+	if (h->now.host_tsc_floor)
+		fprintf(out, "; latest vcpu last_host_tsc %" PRIu64, h->now.host_tsc_floor);
 	if (h->now.jiffies_ns && h->now.timekeeper_ns &&
 	    (kt_sub_sat(h->now.jiffies_ns, h->now.timekeeper_ns) > 10000000000LL ||
 	     kt_sub_sat(h->now.timekeeper_ns, h->now.jiffies_ns) > 10000000000LL))
 		fprintf(out, "\n         timekeeper and jiffies disagree by %.1f s: the monotonic clock jumped (or jiffies stalled)",
 			kt_sub_sat(h->now.timekeeper_ns, h->now.jiffies_ns) / 1e9);
 	fprintf(out, "\nFIX      %s: %s\n", kt_fix_name(h->fix), kt_tab(h->fix_evidence));
+	kt_print_fix_evidence(out, h, "         ");
 	fprintf(out, "HOST     %s, %d VM(s), %d vCPU(s), %d LAPIC hrtimers queued or running, min_timer_period_us %" PRIu64 "\n",
-		h->is_vmx ? "Intel VMX" : "AMD SVM", h->nvms, vcpus, kvm_timers, h->min_timer_period_us);
+		h->vendor == KT_VENDOR_VMX ? "Intel VMX" : h->vendor == KT_VENDOR_SVM ? "AMD SVM" : "vendor unknown",
+		h->nvms, vcpus, kvm_timers, h->min_timer_period_us);
+	fprintf(out, "         vendor from %s; hv timer %s (%s)\n", kt_tab(h->vendor_evidence),
+		h->hv_timer ? "in use" : "not in use", kt_tab(h->hv_timer_evidence));
 	for (int c = 0; c < h->ncpus; c++) {
 		const struct kt_cpu_hrtimers *cb = &h->cpus[c];
 		for (int b = 0; b < cb->nbases; b++)

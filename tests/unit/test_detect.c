@@ -94,6 +94,8 @@ static int setup_seed(void **state)
 	host.now.has_host_tsc = true;
 	host.caps = (struct kt_tsc_caps){ SEED_RATIO, 48 };
 	host.is_vmx = true;
+	host.vendor = KT_VENDOR_VMX;
+	host.hv_timer = true;
 	host.preemption_timer_multi = 5;
 	host.fix = KT_FIX_VULNERABLE;
 	memset(&cpu45, 0, sizeof(cpu45));
@@ -146,8 +148,16 @@ static void test_behind(void **state)
 	assert_true(fires(kt_detect_behind, &v, &f));
 	assert_int_equal(f.flag, KT_FLAG_BEHIND);
 	assert_int_equal(num(&f, KT_Q_lag_ns), 2500000000LL);
-	/* Pending interrupt: KVM already knows, not BEHIND. */
+	/* Pending, masked, APIC software-disabled: apic_timer_fn still re-arms
+	 * (lapic.c 6.1:2651/6.12:2939), so still BEHIND, and RUNAWAY counts it. */
 	v.timer.pending = 1;
+	v.timer.masked = true;
+	v.timer.sw_enabled = false;
+	assert_true(fires(kt_detect_behind, &v, &f));
+	assert_int_equal(num(&f, KT_Q_lag_ns), 2500000000LL);
+	/* Not re-armed any more: no hrtimer (TMICT 0 cancelled it). */
+	v.timer.hrtimer.queued = false;
+	v.timer.hrtimer.state = 0;
 	assert_false(fires(kt_detect_behind, &v, &f));
 	/* One-shot 0.5 s late is within the 1 s slack; 1.5 s is not. */
 	healthy(&v);
@@ -168,6 +178,7 @@ static void test_runaway(void **state)
 	assert_true(fires(kt_detect_runaway, &v, &f));
 	assert_int_equal(f.severity, KT_SEV_CRITICAL);
 	assert_int_equal((uint64_t)num(&f, KT_Q_iterations_left), 2578150528ULL);
+	assert_non_null(strstr(f.reason, "with IRQs off (hard lockup)"));
 	/* The same state on a fixed kernel: no runaway. */
 	host.fix = KT_FIX_FIXED;
 	assert_false(fires(kt_detect_runaway, &v, &f));
@@ -175,6 +186,13 @@ static void test_runaway(void **state)
 	host.fix = KT_FIX_UNKNOWN;
 	assert_true(fires(kt_detect_runaway, &v, &f));
 	assert_int_equal(f.severity, KT_SEV_WARNING);
+	/* ... and never claims the lockup outright. */
+	assert_null(strstr(f.reason, "(hard lockup)"));
+	assert_non_null(strstr(f.reason, "if the kernel lacks the fix"));
+	/* Masked and pending, as the seed's vCPU was: the loop is the same. */
+	v.timer.masked = true;
+	v.timer.pending = 1;
+	assert_true(fires(kt_detect_runaway, &v, &f));
 	/* Below the threshold (lag of 10 periods): no runaway. */
 	host.fix = KT_FIX_VULNERABLE;
 	v.timer.target_expiration_ns = v.timer.hrtimer.softexpires_ns = SEED_NOW_NS - 10 * SEED_PERIOD_NS;
@@ -249,9 +267,15 @@ static void test_hv_erange(void **state)
 	/* A deadline one period ahead fits 37 bits. */
 	v.timer.tscdeadline = v.guest_tsc_now + 3818816;
 	assert_false(fires(kt_detect_hv_erange, &v, &f));
-	/* SVM has no preemption timer: never. */
+	/* VMX with the preemption timer off (set_hv_timer NULL): never. */
 	v.timer.tscdeadline = SEED_TSCDEADLINE;
+	assert_true(fires(kt_detect_hv_erange, &v, &f));
+	host.hv_timer = false;
+	assert_false(fires(kt_detect_hv_erange, &v, &f));
+	/* SVM has no preemption timer: never. */
+	host.hv_timer = true;
 	host.is_vmx = false;
+	host.vendor = KT_VENDOR_SVM;
 	assert_false(fires(kt_detect_hv_erange, &v, &f));
 }
 
@@ -307,7 +331,8 @@ static void test_seed_all_flags(void **state)
 	assert_int_equal(v.guest_tsc_now, SEED_GUEST_TSC);
 	/* Recomputed within one period's cycles of the stored deadline. */
 	assert_int_equal(v.tscdeadline_recomputed - SEED_TSCDEADLINE, 3818812);
-	assert_false(kt_vcpu_has_flag(&v, KT_FLAG_BEHIND));	/* pending = 1 */
+	/* pending = 1 does not stop apic_timer_fn's re-arm: BEHIND all the same. */
+	assert_true(kt_vcpu_has_flag(&v, KT_FLAG_BEHIND));
 	assert_true(kt_vcpu_has_flag(&v, KT_FLAG_RUNAWAY));
 	assert_true(kt_vcpu_has_flag(&v, KT_FLAG_STORMING));
 	assert_true(kt_vcpu_has_flag(&v, KT_FLAG_BACKWARDS));

@@ -79,6 +79,7 @@ static const struct fx_member members[] = {
 #define SHADOW_TK	0xffffffff82400000ULL
 #define TSC_CS		0xffffffff82500000ULL
 #define GLOBALS		0xffffffffc0e10000ULL
+#define KTIME_GET	0xffffffff81120000ULL
 #define KVM		0xff4f88f5f59c9000ULL
 #define VCPU1		0xff440d5bfbdc0000ULL
 #define LAPIC1		0xff440d5956f9a000ULL
@@ -102,6 +103,9 @@ static struct fx_sym syms[] = {
 	{ "kvm_tsc_scaling_ratio_frac_bits", GLOBALS + 16, 1 },
 	{ "min_timer_period_us", GLOBALS + 20, 4 },
 	{ "nr_cpu_ids", GLOBALS + 24, 4 }, { "__per_cpu_offset", PERCPU_OFFSET, 64 * 8 },
+	{ "ktime_get", KTIME_GET, 0x40 },
+	/* 4.18: kvm_x86_ops is a pointer to the active vendor's ops (a struct from v5.8). */
+	{ "kvm_x86_ops", GLOBALS + 0x20, 8 }, { "vmx_x86_ops", GLOBALS + 0x100, 0x300 },
 	{ NULL, 0, 0 },
 };
 
@@ -111,10 +115,22 @@ static struct fixture fx;
  * "mov 0x50(%rbx),%rax; add %rax,0x18(%rbx); add %rax,0x20(%rbx); ret". */
 static const unsigned char prefix_code[] = { 0x48, 0x8b, 0x43, 0x50, 0x48, 0x01, 0x43, 0x18,
 					     0x48, 0x01, 0x43, 0x20, 0xc3 };
-/* The fixed body for this layout: "mov 0x58(%rbx),%rax; mov %rax,0x18(%rbx);
- * mov %rax,0x20(%rbx)" — expiry := target_expiration (9633f180ce99). */
-static const unsigned char fixed_code[] = { 0x48, 0x8b, 0x43, 0x58, 0x48, 0x89, 0x43, 0x18,
-					    0x48, 0x89, 0x43, 0x20, 0xc3 };
+/* The fixed body for this layout, advance_periodic_target_expiration inlined:
+ * "mov %rdi,%rbx; call ktime_get; mov 0x58(%rbx),%rcx; add 0x50(%rbx),%rcx;
+ * cmp %rax,%rcx; cmovl %rax,%rcx (the clamp, 18ab3fc8e880); mov %rcx,0x58(%rbx);
+ * mov %rcx,0x18(%rbx); mov %rcx,0x20(%rbx) (expiry := target, 9633f180ce99); ret".
+ * The call's rel32 (bytes 4..7) is filled in by fixed_code_at(). */
+static unsigned char fixed_code[] = { 0x48, 0x89, 0xfb, 0xe8, 0, 0, 0, 0,
+				      0x48, 0x8b, 0x4b, 0x58, 0x48, 0x03, 0x4b, 0x50,
+				      0x48, 0x39, 0xc1, 0x48, 0x0f, 0x4c, 0xc8,
+				      0x48, 0x89, 0x4b, 0x58, 0x48, 0x89, 0x4b, 0x18,
+				      0x48, 0x89, 0x4b, 0x20, 0xc3 };
+
+static void fixed_code_at(uint64_t addr)
+{
+	int32_t rel = (int32_t)(KTIME_GET - (addr + 8));
+	memcpy(fixed_code + 4, &rel, 4);
+}
 
 static void build(const unsigned char *code, size_t code_len)
 {
@@ -128,8 +144,9 @@ static void build(const unsigned char *code, size_t code_len)
 
 	fx_map(&fx, APIC_TIMER_FN, 0x40);
 	fx_put(&fx, APIC_TIMER_FN, code, code_len);
-	fx_map(&fx, GLOBALS, 0x20);
+	fx_map(&fx, GLOBALS, 0x28);
 	fx_u32(&fx, GLOBALS + 24, 46);	/* nr_cpu_ids */
+	fx_u64(&fx, GLOBALS + 0x20, GLOBALS + 0x100);	/* kvm_x86_ops -> vmx_x86_ops */
 	fx_map(&fx, PERCPU_OFFSET, 64 * 8);
 	fx_u32(&fx, GLOBALS, 5);
 	fx_u64(&fx, GLOBALS + 8, SEED_RATIO);
@@ -333,7 +350,9 @@ static void test_rhel8_kvmlapic_json(void **state)
 	assert_non_null(strstr(o, "\"tscdeadline_recomputed\":10135384616424110808"));
 	assert_non_null(strstr(o, "\"advance_expire_delta\":10582308149557745"));
 	assert_non_null(strstr(o, "\"divide_count\":128"));
-	assert_non_null(strstr(o, "\"flags\":[\"RUNAWAY\",\"STORMING\",\"BACKWARDS\",\"HV_ERANGE\"]"));
+	/* BEHIND although pending = 1: apic_timer_fn re-arms regardless. */
+	assert_non_null(strstr(o, "\"flags\":[\"BEHIND\",\"RUNAWAY\",\"STORMING\",\"BACKWARDS\",\"HV_ERANGE\"]"));
+	assert_non_null(strstr(o, "\"vendor\":\"vmx\",\"vendor_evidence\":\"kvm_x86_ops points to vmx_x86_ops (before v5.8)\""));
 	assert_non_null(strstr(o, "\"iterations_left\":2578150528"));
 	/* vCPU 1 is healthy and queued on CPU 0 through the old {head,next} queue. */
 	assert_non_null(strstr(o, "\"state\":\"queued\""));
@@ -365,10 +384,12 @@ static void test_fix_status_both_ways(void **state)
 	(void)state;
 	int st;
 	const char *argv[] = { "kvmlapic", "-j" };
+	fixed_code_at(APIC_TIMER_FN);
 	build(fixed_code, sizeof(fixed_code));
 	char *o = run(argv, 2, &st);
 	assert_non_null(strstr(o, "\"fix_status\":\"fixed\""));
-	assert_non_null(strstr(o, "apic_timer_fn+0x0 copies target_expiration"));
+	assert_non_null(strstr(o, "{\"kind\":\"expiry_source\",\"where\":\"apic_timer_fn+0x1b\""));
+	assert_non_null(strstr(o, "{\"kind\":\"clamp\",\"where\":\"apic_timer_fn+0x13\""));
 	/* Fixed kernel, same stale state: no RUNAWAY. */
 	assert_null(strstr(o, "RUNAWAY"));
 	free(o);
