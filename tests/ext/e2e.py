@@ -458,7 +458,10 @@ def verdict_checks(name, docs, man, pairs, s):
     mp = [(mvm, mv, vm, v) for mvm, mv, vm, v in pairs if mv.get("mode") == "periodic"
           and (mv.get("masked") or ((v.get("timer") or {}).get("pending") or 0) > 0)]
     stale = family(name) == "stale-fixed"
-    if stale:
+    quiet = any(m.get("name") == "quiet" for m in man.get("vms", []))
+    if stale and not quiet:
+        T.skip("%s: masked and pending periodic vCPUs" % name, "dump made before the 'quiet' VM was added")
+    elif stale:
         pend = [1 for _, _, _, v in mp if ((v.get("timer") or {}).get("pending") or 0) > 0]
         msk = [1 for _, mv, _, _ in mp if mv.get("masked")]
         T.ok(len(pend) >= 2 and len(msk) >= 2,
