@@ -46,3 +46,4 @@ $(SHAPES_LIST): $(wildcard tests/unit/shapes/*)
 	@tests/unit/shapes/build.sh $(dir $@)
 $(BUILD)/tests/unit/test_fixshapes: $(SHAPES_LIST)
 $(BUILD)/tests/unit/test_fixshapes: CFLAGS += -Isrc
+$(BUILD)/tests/unit/test_fixobjects: CFLAGS += -Isrc
