@@ -155,6 +155,10 @@ static void test_behind(void **state)
 	v.timer.sw_enabled = false;
 	assert_true(fires(kt_detect_behind, &v, &f));
 	assert_int_equal(num(&f, KT_Q_lag_ns), 2500000000LL);
+	/* ... but a pending timer a few periods late is a busy host, not BEHIND. */
+	v.delta_ns = -500000000;
+	assert_false(fires(kt_detect_behind, &v, &f));
+	v.delta_ns = -2500000000LL;
 	/* Not re-armed any more: no hrtimer (TMICT 0 cancelled it). */
 	v.timer.hrtimer.queued = false;
 	v.timer.hrtimer.state = 0;
