@@ -575,16 +575,35 @@ def scenario_expectations(name, docs, man, pairs, s):
              "kvmlapic: %s %s" % (t.get("target_expiration_ns"), t.get("period_ns")))
         mlag, mper = st.get("lag_ns"), st.get("period")
         exp = mlag / mper if isinstance(mlag, int) and mper else None
-        # The tool's now is tkr_mono.base plus the nanoseconds since the last tick:
-        # at most a few ms more than the manifest's lag, ~0.001% of it here.
-        T.ok(isinstance(it, int) and exp is not None and exp > 0 and abs(it - exp) <= max(2, exp * 0.001),
-             "%s: iterations_left %s = the planted lag / period = %s / %s = %s (0.1%%)"
-             % (name, it, mlag, mper, "%.0f" % exp if exp else None), json.dumps(ra))
+        # The tool's now is tkr_mono.base plus the timekeeper's xtime_nsec (the ns of
+        # its last update); the manifest's lag counts from tkr_mono.base alone, so the
+        # two differ by that part: seen 0.85 s on a storm dump (the catch-up loop holds
+        # the CPU in hardirq). So: now lies in [base, base + 2 s] (crash's base), and
+        # iterations_left is the loop's own count from now and crash's target/period.
+        now = d.get("now_ns")
+        mbase = st.get("tkr_mono_base")
+        T.ok(isinstance(now, int) and isinstance(mbase, int) and 0 <= now - mbase <= 2 * 10**9,
+             "%s: now %s is within 2 s after crash's tkr_mono.base %s" % (name, now, mbase),
+             "now - base = %s" % (now - mbase if isinstance(now, int) and isinstance(mbase, int) else None))
+        tgt = st.get("target_expiration")
+        want_it = ((now - tgt) // mper + 1 if isinstance(now, int) and isinstance(tgt, int) and mper
+                   else None)
+        T.ok(isinstance(it, int) and it == want_it and exp is not None and it >= exp,
+             "%s: iterations_left %s = (now - crash's target_expiration) // period + 1 = (%s - %s) // %s + 1,"
+             " and >= the planted lag / period %s" % (name, it, now, tgt, mper, "%.0f" % exp if exp else None),
+             json.dumps(ra))
         tri = s.out(I_TRI) or ""
-        want = (r"^VERDICT\s+CPU %d is inside a periodic LAPIC timer catch-up loop "
+        # Where the CPU's registers were saved, the verdict cites them first (same CPU,
+        # the manifest's hrtimer and VM pid); the register numbers are tested in regs.py.
+        c_ = cpu if isinstance(cpu, int) else -1
+        pid_ = mvm.get("pid") or -1
+        want = (r"^VERDICT\s+(?:CPU %d stopped at [\w.]+\+\d+ \([^)]*\) running the lapic "
+                r"hrtimer 0x0*%x of VM %d vCPU 0 \([^)]*\); basenow \d+ ns: \d+ expiries left "
+                r"before the loop ends\. )?"
+                r"CPU %d is inside a periodic LAPIC timer catch-up loop "
                 r"\(__hrtimer_run_queues -> apic_timer_fn\) for VM pid %d \([^)]*\) vCPU 0 "
-                r"\(thread %d, kvm_lapic 0x0*%x\)" % (cpu if isinstance(cpu, int) else -1,
-                                                      mvm.get("pid") or -1, mv0.get("tid") or -1,
+                r"\(thread %d, kvm_lapic 0x0*%x\)" % (c_, hr or 0, pid_, c_, pid_,
+                                                      mv0.get("tid") or -1,
                                                       hexnorm(st.get("kvm_lapic")) or 0))
         T.ok(re.search(want, tri, re.M) is not None,
              "%s: kvmtriage's verdict names CPU %s, VM pid %s, vCPU 0 (thread %s, kvm_lapic %s) "
