@@ -18,8 +18,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import schemacheck  # noqa: E402  (every -j document against docs/schema/)
 
 ALARMS = {"BEHIND", "RUNAWAY", "STORMING", "BACKWARDS", "HV_ERANGE", "DESYNC", "LOST", "CORRUPT"}
-SCENARIOS = ["healthy", "healthy-elf", "stale-fixed", "storm", "scale", "corrupt", "storm-clang",
-             "stale-clang"]
+SCENARIOS = ["healthy", "healthy-elf", "stale-fixed", "storm", "scale", "corrupt"]
+# Dumps with a suite of their own: their planted damage hides every VM from these checks.
+OWN_SUITE = {"pt-hole": "ext-pthole (tests/ext/pthole.py)"}
 # Scenario -> the expectations it shares (the clang kernel's dumps are the gcc ones' twins).
 BASE = {"healthy-elf": "healthy", "storm-clang": "storm", "stale-clang": "stale-fixed"}
 
@@ -495,11 +496,17 @@ def scenario_expectations(name, docs, man, pairs, s):
             for vm, v in vcpus_of(d):
                 fs = v.get("findings", [])
                 cpu = (((v.get("timer") or {}).get("hrtimer")) or {}).get("cpu")
+                # A BEHIND warning alone, < 1 s: the panic stopped the timer's CPU (NMI to
+                # every CPU) a moment before the timekeeper's last update (seen: 13 ms on
+                # two 1-2 ms timers of a CPU not in its hrtimer interrupt).
+                behind_only = all(f.get("flag") == "BEHIND" and f.get("severity") == "warning"
+                                  for f in fs)
                 if fs and all(f.get("flag") in ("BEHIND", "STORMING") and 0 <= (f.get("lag_ns") or 0) < 10**9
-                              for f in fs) and (any(f.get("in_hrtirq") for f in fs) or cpu in irq):
+                              for f in fs) and (behind_only or any(f.get("in_hrtirq") for f in fs)
+                                                or cpu in irq):
                     caught.add(id(v))
             if caught:
-                print("# %s: %d vCPU timer(s) caught by the NMI inside the hrtimer interrupt, < 1 s behind"
+                print("# %s: %d vCPU timer(s) frozen by the panic's NMI, < 1 s behind"
                       % (name, len(caught)))
         flagged = ["%s vCPU %s: %s" % (vm.get("pid"), v.get("id"), sorted(flags_of(v)))
                    for vm, v in vcpus_of(d) if flags_of(v) & ALARMS and id(v) not in caught]
@@ -848,7 +855,11 @@ def main():
         print("ok 1 - ext-e2e # SKIP crash is not installed")
         return 77
     index = crashrun.load_index(a.index)
-    names = a.only or SCENARIOS + [e["name"] for e in index if e.get("name") not in SCENARIOS]
+    names = a.only or SCENARIOS + [e["name"] for e in index
+                                   if e.get("name") not in SCENARIOS and e.get("name") not in OWN_SUITE]
+    for n, suite in sorted(OWN_SUITE.items()):
+        if not a.only:
+            print("# %s: tested by %s" % (n, suite))
     for e in index:
         if e.get("family"):
             FAMILY[e["name"]] = e["family"]
