@@ -285,7 +285,16 @@ def suite_backend():
         crash_fault = "invalid kernel virtual address" in (s.out(k + 2) or "")
         probe_fault = bool(lst) and lst[-1] == "fault"
         addrs = [int(x, 16) for x in lst if x != "fault"]
-        ok(addrs == [int(v, 16) for v in vms] and crash_fault == probe_fault,
+        want_addrs = [int(v, 16) for v in vms]
+        # A page-table page outside the dump (pt-hole): crash fails the translation
+        # ("seek error ... page table") before it prints the entry; the probe names the
+        # entry whose read faulted, then the fault.
+        out_l = s.out(k + 2) or ""
+        if "seek error" in out_l and "page table" in out_l:
+            crash_fault = True
+            if probe_fault and len(addrs) == len(want_addrs) + 1:
+                want_addrs = want_addrs + addrs[-1:]
+        ok(addrs == want_addrs and crash_fault == probe_fault,
            "%s: vm_list walk (module symbol, vmalloc'd struct kvm) = crash's %d entr%s%s"
            % (name, len(vms), "y" if len(vms) == 1 else "ies",
               ", then the same unreadable link" if crash_fault else ""),
