@@ -24,4 +24,4 @@ $(EXT_NEW_DIR)/ext/%.o: ext/%.c $(CRASH_NEW_DIR)/include/defs.h $(wildcard ext/*
 	$(CC) $(EXT_NEW_CFLAGS) -c -o $@ $<
 
 $(EXT_SO_NEW): $(EXT_NEW_OBJS) $(CORE_LIB)
-	$(CC) -shared -rdynamic -fPIC $(LDFLAGS) -o $@ $(EXT_NEW_OBJS) $(CORE_LIB) -lm
+	$(CC) -shared -rdynamic -fPIC $(LDFLAGS) -o $@ $(EXT_NEW_OBJS) $(CORE_LIB) $(CORE_LIBS) -lm

@@ -145,7 +145,7 @@ $(BUILD)/pkg/kvmtimer-crash0.o: ext/kvmtimer.c $(wildcard ext/*.h include/kvmtim
 	@mkdir -p $(@D)
 	$(CC) $(EXT_CFLAGS) -DKT_CRASH_VERSION='"0.0.0"' -c -o $@ $<
 $(EXT_OTHER_CRASH): $(BUILD)/pkg/kvmtimer-crash0.o $(filter-out $(BUILD)/ext/kvmtimer.o,$(EXT_OBJS)) $(CORE_LIB)
-	$(CC) -shared -rdynamic -fPIC $(LDFLAGS) -o $@ $^ -lm
+	$(CC) -shared -rdynamic -fPIC $(LDFLAGS) -o $@ $^ $(CORE_LIBS) -lm
 pkg-deb: $(CLI_DUMPS) $(EXT_OTHER_CRASH)
 	@BUILD=$(BUILD) tests/run-suite.sh pkg-deb $(BUILD)/test-logs tests/pkg/deb.sh
 pkg-rpm:
