@@ -15,7 +15,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$FACTORY_DIR/scenarios.sh"
 name=$1
-KIND= MEM=1G SMP=2 APPEND= REFVMM_ARGS= ACTION=plain SETTLE=5 D=0 FORMATS=kdump-zlib READY_TIMEOUT=600
+KIND= REF_CC=gcc REF_FIX=reverted MEM=1G SMP=2 APPEND= REFVMM_ARGS= ACTION=plain SETTLE=5 D=0 FORMATS=kdump-zlib READY_TIMEOUT=600
 SERIES=6.1 PAGING=4 CLOCK=tsc CAPTURE=snapshot KDUMP_ARGS= FAMILY=$name
 "scenario_${name//-/_}" || die "unknown scenario $name"
 # The host's shape, on the kernel command line and QEMU's CPU model.
@@ -35,8 +35,9 @@ if [ $KIND = debian ]; then
   bzimage=$kdir/vmlinuz; vmlinux=$kdir/vmlinux; fixed=true
   mods=$(printf '{"kvm":"%s","kvm_amd":"%s"}' "$kdir/debug/kvm.ko" "$kdir/debug/kvm-amd.ko")
 else
-  kdir=$(timed "kernel ref $SERIES" "$FACTORY_DIR/refkernel.sh" "$SERIES")
-  bzimage=$kdir/bzImage; vmlinux=$kdir/vmlinux; fixed=false; mods='{}'
+  kdir=$(export REF_CC REF_FIX; timed "kernel ref $SERIES $REF_CC $REF_FIX" "$FACTORY_DIR/refkernel.sh" "$SERIES")
+  bzimage=$kdir/bzImage; vmlinux=$kdir/vmlinux; mods='{}'
+  fixed=false; [ $REF_FIX = reverted ] || fixed=true
 fi
 kversion=$(cat "$kdir/version")
 # Debian 12's crash 8.0.2 cannot open 6.4+ kernels: the 6.12 dumps use crash 8.0.6
@@ -64,7 +65,7 @@ if [ $CAPTURE = kdump ]; then
 fi
 initrd=$(timed "initramfs $name" "$FACTORY_DIR/initramfs.sh" "$kdir" "$KIND" "$REFVMM" "$name" "$envf" "${kd[@]}")
 # Key: the scenario's resolved settings (scenario functions may build on each other).
-key=$( { for v in KIND MEM SMP APPEND REFVMM_ARGS ACTION SETTLE D FORMATS READY_TIMEOUT SERIES PAGING CLOCK \
+key=$( { for v in KIND REF_CC REF_FIX MEM SMP APPEND REFVMM_ARGS ACTION SETTLE D FORMATS READY_TIMEOUT SERIES PAGING CLOCK \
                   CAPTURE KDUMP_ARGS FAMILY; do printf '%s=%q\n' $v "${!v}"; done; echo "$kversion $initrd"; \
          cat "$FACTORY_DIR"/scenario.sh "$FACTORY_DIR"/gdbfactory.py "$FACTORY_DIR"/crashcheck.sh "$FACTORY_DIR"/mkmanifest.py; } | sha256sum | cut -c1-12)
 out=$CACHE/dumps/$name/$key

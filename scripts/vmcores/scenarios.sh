@@ -1,5 +1,6 @@
 # scenarios.sh — the scenario table (sourced by scenario.sh).  scenario_NAME sets:
 #   KIND      debian | ref          kernel under test (ref = fix reverted, KVM built in)
+#   REF_CC REF_FIX  ref only: gcc|clang, reverted|fixed (refkernel.sh; default gcc, reverted)
 #   MEM SMP   guest RAM and CPUs;  APPEND  extra kernel command-line words
 #   REFVMM_ARGS                    the workload (refvmm-static flags; ground truth = its manifest)
 #   ACTION    plain | stale | storm | corrupt | pt-hole   what the factory does before dumping
@@ -22,10 +23,17 @@ scenario_healthy() {
     --vm name=db,vcpus=3,mode=periodic/tscdeadline/periodic,period_us=10000,divide=1/2/128,x2apic=1,masked=0/0/1,run=hlt/cli-hlt/spin,pin=1
     --vm name=batch,vcpus=2,mode=oneshot/periodic,period_us=100000,deadline_ms=60000,divide=16,x2apic=0,masked=1/0,run=hlt"
 }
+# quiet: a masked periodic vCPU (0), and two whose threads stop calling KVM_RUN at
+# ready (a 10-minute pause event, refvmm's longest): their next expiry sets
+# lapic_timer.pending = 1 and nothing clears it, yet apic_timer_fn keeps re-arming
+# (vCPU 1 unmasked, vCPU 2 masked as well).
+STALE_QUIET="--vm name=quiet,vcpus=3,mode=periodic,period_us=10000,divide=16,masked=1/0/1,run=hlt
+    --event at_ms=0,vm=quiet,vcpu=1,pause_ms=600000 --event at_ms=0,vm=quiet,vcpu=2,pause_ms=600000"
 scenario_stale_fixed() {
   KIND=debian MEM=1G SMP=2 ACTION=stale SETTLE=5 D=300 FORMATS=kdump-zlib
   REFVMM_ARGS="--vm name=ticker,vcpus=2,mode=periodic,period_us=1000/10000,divide=16,x2apic=0/1,run=hlt
-    --vm name=slow,vcpus=2,mode=periodic/tscdeadline,period_us=100000,divide=16,x2apic=1,run=hlt"
+    --vm name=slow,vcpus=2,mode=periodic/tscdeadline,period_us=100000,divide=16,x2apic=1,run=hlt
+    $STALE_QUIET"
 }
 scenario_storm() {
   KIND=ref MEM=1G SMP=2 ACTION=storm SETTLE=3 D=900 FORMATS=kdump-zlib
@@ -34,6 +42,15 @@ scenario_storm() {
   # No --fork: it needs socketpair(), and the reference kernel is built without NET.
   REFVMM_ARGS="--vm name=storm,vcpus=1,mode=periodic,period_us=10,divide=1,x2apic=0,run=hlt,pin=0
     --vm name=calm,vcpus=2,mode=periodic,period_us=1000000,divide=16,x2apic=1,run=hlt"
+}
+# The reference kernel built with clang 14 (LLVM=-14), both KVM vendors built in: the
+# fix-status reader on another compiler's code, reverted (storm-clang) and as shipped,
+# fix present (stale-clang); on an AMD (SVM) host with kvm_intel built in too.
+scenario_storm_clang() { scenario_storm; FAMILY=storm REF_CC=clang REF_FIX=reverted; }
+scenario_stale_clang() {
+  KIND=ref FAMILY=stale-fixed REF_CC=clang REF_FIX=fixed MEM=1G SMP=2 ACTION=stale SETTLE=5 D=300 FORMATS=kdump-zlib
+  REFVMM_ARGS="--vm name=ticker,vcpus=2,mode=periodic,period_us=1000/10000,divide=16,x2apic=0/1,run=hlt
+    $STALE_QUIET"
 }
 scenario_scale() {
   KIND=debian MEM=2G SMP=2 ACTION=plain SETTLE=10 FORMATS=kdump-zlib READY_TIMEOUT=1200
@@ -79,6 +96,7 @@ scenario_stale_fixed_612() { scenario_stale_fixed; FAMILY=stale-fixed SERIES=6.1
 scenario_storm_612()       { scenario_storm;       FAMILY=storm       SERIES=6.12; }
 scenario_scale_612()       { scenario_scale;       FAMILY=scale       SERIES=6.12; }
 scenario_corrupt_612()     { scenario_corrupt;     FAMILY=corrupt     SERIES=6.12; }
+scenario_healthy_kdump_612() { scenario_healthy_kdump; SERIES=6.12; }
 # ---- the old shape kept once: 5-level paging (-cpu max turns LA57 on) and the hpet
 # clocksource TCG picks by itself, so the unknown-TSC path stays tested.
 scenario_healthy_5lvl()    { scenario_healthy;     FAMILY=healthy PAGING=5 CLOCK=hpet FORMATS=kdump-zlib; }
