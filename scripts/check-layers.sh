@@ -22,9 +22,9 @@ for i in "${!layers[@]}"; do rank[${layers[$i]}]=$i; done
 declare -A public=(
   [error.h]=base [json.h]=base [version.h]=base
   [reader.h]=dump [session.h]=dump [regs.h]=dump [dwarf_vars.h]=dump
-  [kvm_caps.h]=kernel [lapic.h]=kernel [state.h]=kernel [finding.def]=kernel
+  [kvm_caps.h]=kernel [lapic.h]=kernel [state.h]=kernel
   [tsc.h]=model [model.h]=model
-  [detect.h]=analyze
+  [analysis.h]=analyze [finding.def]=analyze [detect.h]=analyze
   [commands.h]=cmd
 )
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Decoded host state: what the walkers read out of a dump and what the model,
- * detectors and writers consume.  Units are in the names (_ns, _tsc, _cycles).
+ * detectors and writers consume: only what was read (what analyze/ derives
+ * from it is in kvmtimer/analysis.h).  Units are in the names (_ns, _tsc,
+ * _cycles).
  * A field the dump's kernel does not have (member absent from debuginfo) has its
  * has_* flag false; a field that could not be read sets an error on its owner.
  */
@@ -15,10 +17,9 @@
 
 #define KT_COMM_LEN 16
 #define KT_SYM_LEN 64
-#define KT_MAX_FINDINGS 12
 
 /* Damage a walker met: what kind, where, and what it saw.  Walkers record it;
- * analyze/ turns it into CORRUPT findings. */
+ * analyze/ turns it into CORRUPT findings (kvmtimer/analysis.h). */
 enum kt_damage_kind {
 	KT_DAMAGE_MISSING,	/* a symbol or type is not there: nothing walked */
 	KT_DAMAGE_UNREADABLE,	/* memory at addr could not be read */
@@ -49,32 +50,6 @@ struct kt_hrtimer {
 	int clock_index;
 	bool queued;		/* seen in a clock base's timerqueue */
 	bool running;		/* hrtimer_clock_base.running points to it */
-};
-
-enum kt_finding_severity { KT_SEV_INFO, KT_SEV_WARNING, KT_SEV_CRITICAL };
-
-/* Flags (names are part of the output interface: defined once, in detect.c). */
-enum kt_flag {
-	KT_FLAG_BEHIND, KT_FLAG_RUNAWAY, KT_FLAG_STORMING, KT_FLAG_BACKWARDS,
-	KT_FLAG_HV_ERANGE, KT_FLAG_DESYNC, KT_FLAG_LOST, KT_FLAG_CORRUPT,
-	KT_FLAG_COUNT
-};
-
-/* A number behind a finding: which one (finding.def) and its value. */
-enum kt_qty {
-#define KT_Q(name, kind) KT_Q_##name,
-#include "kvmtimer/finding.def"
-#undef KT_Q
-	KT_Q_COUNT
-};
-#define KT_FINDING_NUMS 6
-struct kt_finding {
-	enum kt_flag flag;
-	enum kt_finding_severity severity;
-	char reason[200];
-	/* The numbers behind the verdict, in the order they were set (nnum used). */
-	struct { enum kt_qty q; int64_t value; } num[KT_FINDING_NUMS];
-	int nnum;
 };
 
 /* struct kvm_timer + the timer registers of the APIC page. */
@@ -115,8 +90,6 @@ struct kt_vcpu_tsc {
 	uint64_t last_tsc_nsec;
 };
 
-struct kt_vcpu_model;
-
 struct kt_vcpu {
 	uint64_t addr;		/* struct kvm_vcpu * */
 	int index;		/* index in vcpu_array / vcpus[] */
@@ -131,15 +104,6 @@ struct kt_vcpu {
 	bool has_lapic;		/* vcpu->arch.apic != NULL and readable */
 	struct kt_timer timer;
 	struct kt_vcpu_tsc tsc;
-	/* The model's view of this vCPU (analyze/ defines and fills it; NULL
-	 * until kt_analyze_host ran, or when there is no periodic timer). */
-	const struct kt_vcpu_model *model;
-	/* Derived: filled by kt_analyze_vcpu(). */
-	int64_t delta_ns;	/* target_expiration - now */
-	uint64_t tscdeadline_recomputed; bool has_tscdeadline_recomputed;
-	uint64_t guest_tsc_now; bool has_guest_tsc_now;
-	struct kt_finding findings[KT_MAX_FINDINGS];
-	int nfindings;
 	/* Damage found while reading this vCPU (CORRUPT): every one in what,
 	 * joined by "; ", kind and address of the first. */
 	struct kt_damage damage;
@@ -251,19 +215,10 @@ struct kt_host {
 	int ncpus;
 	/* vCPU lapic hrtimer address -> (vm, vcpu), sorted: owner lookups. */
 	struct kt_owner { uint64_t hrtimer; int vm, vcpu; } *owners;
-	/* analyze/'s per-vCPU model results, one block (vCPUs point into it). */
-	struct kt_vcpu_model *models;
 	int nowners;
-	/* Register evidence cited by the verdicts (context.c): one sentence, ""
-	 * when no CPU's registers show the catch-up loop; the kvm_lapic it names. */
-	char register_evidence[480];
-	uint64_t register_evidence_lapic;
 	/* Host-level damage as the walkers met it (vm_list, hrtimer_bases...). */
 	struct kt_damage damage[KT_MAX_DAMAGE];
 	int ndamage;
-	/* Host-level findings (analyze/: the damage above, VM damage). */
-	struct kt_finding findings[KT_MAX_FINDINGS];
-	int nfindings;
 	/* What is left of the output budget (bytes, estimated per record read;
 	 * see kt_budget_take in src/core/host.c); set by kt_host_load. */
 	int64_t budget_left;

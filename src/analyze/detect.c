@@ -113,12 +113,17 @@ bool kt_finding_get(const struct kt_finding *f, enum kt_qty q, int64_t *value)
 	return false;
 }
 
-bool kt_vcpu_has_flag(const struct kt_vcpu *v, enum kt_flag flag)
+const struct kt_finding *kt_vcpu_finding(const struct kt_vcpu_analysis *va, enum kt_flag flag)
 {
-	for (int i = 0; i < v->nfindings; i++)
-		if (v->findings[i].flag == flag)
-			return true;
-	return false;
+	for (int i = 0; i < va->nfindings; i++)
+		if (va->findings[i].flag == flag)
+			return &va->findings[i];
+	return NULL;
+}
+
+bool kt_vcpu_has_flag(const struct kt_vcpu_analysis *va, enum kt_flag flag)
+{
+	return kt_vcpu_finding(va, flag) != NULL;
 }
 
 static void set_reason(struct kt_finding *f, enum kt_flag flag, enum kt_finding_severity sev,
@@ -205,7 +210,8 @@ bool kt_timer_armed(const struct kt_host *h, const struct kt_vcpu *v)
 }
 
 /* How far behind now the timer's next expiry is (>0: late), and whether known. */
-static bool timer_lag(const struct kt_host *h, const struct kt_vcpu *v, int64_t *lag)
+static bool timer_lag(const struct kt_host *h, const struct kt_vcpu *v,
+		      const struct kt_vcpu_analysis *d, int64_t *lag)
 {
 	const struct kt_timer *t = &v->timer;
 	if (t->mode == KT_MODE_TSCDEADLINE) {
@@ -213,15 +219,15 @@ static bool timer_lag(const struct kt_host *h, const struct kt_vcpu *v, int64_t 
 			*lag = kt_sub_sat(h->now.ns, t->hrtimer.softexpires_ns);
 			return true;
 		}
-		if (v->has_guest_tsc_now && v->tsc.virtual_tsc_khz &&
-		    t->tscdeadline < (1ull << 63) && v->guest_tsc_now > t->tscdeadline) {
-			*lag = (int64_t)kt_cycles_to_ns(v->guest_tsc_now - t->tscdeadline,
+		if (d->has_guest_tsc_now && v->tsc.virtual_tsc_khz &&
+		    t->tscdeadline < (1ull << 63) && d->guest_tsc_now > t->tscdeadline) {
+			*lag = (int64_t)kt_cycles_to_ns(d->guest_tsc_now - t->tscdeadline,
 							v->tsc.virtual_tsc_khz);
 			return true;
 		}
 		return false;
 	}
-	*lag = kt_neg_sat(v->delta_ns);
+	*lag = kt_neg_sat(d->delta_ns);
 	return true;
 }
 
@@ -235,7 +241,7 @@ bool kt_detect_behind(const struct kt_detect_in *in, const struct kt_thresholds 
 	/* Periodic: whatever masking, pending or SPIV say, apic_timer_fn re-arms
 	 * (periodic_rearms); one-shot and TSC-deadline: armed per the registers. */
 	bool armed = t->mode == KT_MODE_PERIODIC ? periodic_rearms(v) : kt_timer_armed(in->host, v);
-	if (!armed || !timer_lag(in->host, v, &lag))
+	if (!armed || !timer_lag(in->host, v, in->derived, &lag))
 		return false;
 	int64_t allowed = t->mode == KT_MODE_PERIODIC ? t->period_ns : th->oneshot_slack_ns;
 	/* pending: the last expiry fired and waits for the vCPU to run, so a
@@ -266,7 +272,7 @@ bool kt_detect_runaway(const struct kt_detect_in *in, const struct kt_thresholds
 	if (t->mode != KT_MODE_PERIODIC || in->host->fix == KT_FIX_FIXED)
 		return false;
 	/* Neither pending nor the LVTT mask stops the loop (see periodic_rearms). */
-	if (!periodic_rearms(v) || kt_neg_sat(v->delta_ns) <= t->period_ns)
+	if (!periodic_rearms(v) || kt_neg_sat(in->derived->delta_ns) <= t->period_ns)
 		return false;
 	kt_vcpu_model_input(in->host, v, th, &mi);
 	/* The loop re-arms from the hrtimer's expiry; if it is not sane, from target. */
@@ -310,7 +316,7 @@ bool kt_detect_storming(const struct kt_detect_in *in, const struct kt_threshold
 	/* With the fix, apic_timer_fn sets the expiry to the target clamped to
 	 * now (6.1:2660, 6.12:2948): a late timer fires once, there is no loop. */
 	if (v->timer.mode != KT_MODE_PERIODIC || !v->timer.period_ns ||
-	    kt_neg_sat(v->delta_ns) <= v->timer.period_ns || in->host->fix == KT_FIX_FIXED)
+	    kt_neg_sat(in->derived->delta_ns) <= v->timer.period_ns || in->host->fix == KT_FIX_FIXED)
 		return false;
 	const struct kt_cpu_hrtimers *c = cpu_of(in->host, hr->cpu);
 	bool leftmost_in_irq = false;
@@ -326,11 +332,11 @@ bool kt_detect_storming(const struct kt_detect_in *in, const struct kt_threshold
 	set_reason(f, KT_FLAG_STORMING, vuln ? KT_SEV_CRITICAL : KT_SEV_WARNING,
 		   "CPU %d is %s this vCPU's apic_timer_fn hrtimer %.3f s behind now: %s",
 		   hr->cpu, hr->running ? "running" : "about to run (leftmost, in hrtimer interrupt)",
-		   v->delta_ns / -1e9, vuln ? "the catch-up loop is in progress"
+		   in->derived->delta_ns / -1e9, vuln ? "the catch-up loop is in progress"
 		   : "a catch-up loop if the kernel lacks the fix (status unknown)");
 	kt_finding_set(f, KT_Q_cpu, (int64_t)hr->cpu);
 	kt_finding_set(f, KT_Q_hrtimer, (int64_t)hr->addr);
-	kt_finding_set(f, KT_Q_lag_ns, (int64_t)kt_neg_sat(v->delta_ns));
+	kt_finding_set(f, KT_Q_lag_ns, (int64_t)kt_neg_sat(in->derived->delta_ns));
 	kt_finding_set(f, KT_Q_in_hrtirq, c ? c->in_hrtirq : -1);
 	return true;
 }
@@ -348,21 +354,21 @@ bool kt_detect_backwards(const struct kt_detect_in *in, const struct kt_threshol
 			   "tscdeadline %llu is past 2^63: a negative delta (target behind now) went through nsec_to_cycles as u64",
 			   (unsigned long long)t->tscdeadline);
 		kt_finding_set(f, KT_Q_tscdeadline, (int64_t)t->tscdeadline);
-		if (v->has_guest_tsc_now)
-			kt_finding_set(f, KT_Q_guest_tsc_now, (int64_t)v->guest_tsc_now);
-		kt_finding_set(f, KT_Q_delta_ns, (int64_t)v->delta_ns);
+		if (in->derived->has_guest_tsc_now)
+			kt_finding_set(f, KT_Q_guest_tsc_now, (int64_t)in->derived->guest_tsc_now);
+		kt_finding_set(f, KT_Q_delta_ns, (int64_t)in->derived->delta_ns);
 		return true;
 	}
 	/* The guest TSC went backwards against the last value KVM saw. */
-	if (v->has_guest_tsc_now && v->tsc.last_guest_tsc && v->tsc.virtual_tsc_khz) {
+	if (in->derived->has_guest_tsc_now && v->tsc.last_guest_tsc && v->tsc.virtual_tsc_khz) {
 		uint64_t slack = kt_nsec_to_cycles((uint64_t)th->future_slack_ns,
 						   v->tsc.virtual_tsc_mult, v->tsc.virtual_tsc_shift);
-		if (v->guest_tsc_now + slack < v->tsc.last_guest_tsc) {
+		if (in->derived->guest_tsc_now + slack < v->tsc.last_guest_tsc) {
 			set_reason(f, KT_FLAG_BACKWARDS, KT_SEV_WARNING,
 				   "guest TSC now %llu is before last_guest_tsc %llu",
-				   (unsigned long long)v->guest_tsc_now,
+				   (unsigned long long)in->derived->guest_tsc_now,
 				   (unsigned long long)v->tsc.last_guest_tsc);
-			kt_finding_set(f, KT_Q_guest_tsc_now, (int64_t)v->guest_tsc_now);
+			kt_finding_set(f, KT_Q_guest_tsc_now, (int64_t)in->derived->guest_tsc_now);
 			kt_finding_set(f, KT_Q_last_guest_tsc, (int64_t)v->tsc.last_guest_tsc);
 			return true;
 		}
@@ -389,18 +395,18 @@ bool kt_detect_hv_erange(const struct kt_detect_in *in, const struct kt_threshol
 	(void)th;
 
 	/* -ERANGE is vmx_set_hv_timer's answer: VMX with the preemption timer in use only. */
-	if (!in->host->is_vmx || !in->host->hv_timer || !v->has_guest_tsc_now || !t->tscdeadline ||
+	if (!in->host->is_vmx || !in->host->hv_timer || !in->derived->has_guest_tsc_now || !t->tscdeadline ||
 	    (t->mode != KT_MODE_PERIODIC && t->mode != KT_MODE_TSCDEADLINE))
 		return false;
-	if (kt_vmx_hv_timer_in_range(t->tscdeadline, v->guest_tsc_now,
+	if (kt_vmx_hv_timer_in_range(t->tscdeadline, in->derived->guest_tsc_now,
 				     in->host->preemption_timer_multi))
 		return false;
-	uint64_t dist = t->tscdeadline - v->guest_tsc_now;
+	uint64_t dist = t->tscdeadline - in->derived->guest_tsc_now;
 	set_reason(f, KT_FLAG_HV_ERANGE, KT_SEV_WARNING,
 		   "TSC distance to the deadline, %llu cycles, exceeds the VMX preemption timer's %u bits: KVM falls back to the sw hrtimer",
 		   (unsigned long long)dist, in->host->preemption_timer_multi + 32);
 	kt_finding_set(f, KT_Q_tscdeadline, (int64_t)t->tscdeadline);
-	kt_finding_set(f, KT_Q_guest_tsc_now, (int64_t)v->guest_tsc_now);
+	kt_finding_set(f, KT_Q_guest_tsc_now, (int64_t)in->derived->guest_tsc_now);
 	kt_finding_set(f, KT_Q_delta_tsc, (int64_t)dist);
 	kt_finding_set(f, KT_Q_preemption_timer_bits, (int64_t)in->host->preemption_timer_multi + 32);
 	return true;
@@ -452,7 +458,8 @@ bool kt_detect_lost(const struct kt_detect_in *in, const struct kt_thresholds *t
 	return true;
 }
 
-void kt_analyze_vcpu(const struct kt_host *h, const struct kt_thresholds *th, struct kt_vcpu *v)
+void kt_analyze_vcpu(const struct kt_host *h, const struct kt_thresholds *th,
+		     const struct kt_vcpu *v, struct kt_vcpu_analysis *va)
 {
 	typedef bool (*detector)(const struct kt_detect_in *, const struct kt_thresholds *,
 				 struct kt_finding *);
@@ -462,76 +469,33 @@ void kt_analyze_vcpu(const struct kt_host *h, const struct kt_thresholds *th, st
 	};
 	const struct kt_timer *t = &v->timer;
 
-	v->delta_ns = (int64_t)((uint64_t)t->target_expiration_ns - (uint64_t)h->now.ns);
-	v->has_guest_tsc_now = h->now.has_host_tsc && v->has_lapic;
-	if (v->has_guest_tsc_now) {
+	memset(va, 0, sizeof(*va));
+	va->delta_ns = (int64_t)((uint64_t)t->target_expiration_ns - (uint64_t)h->now.ns);
+	va->has_guest_tsc_now = h->now.has_host_tsc && v->has_lapic;
+	if (va->has_guest_tsc_now) {
 		struct kt_model_input mi;
 		kt_vcpu_model_input(h, v, th, &mi);
-		v->guest_tsc_now = kt_kvm_read_l1_tsc(&mi.caps, mi.l1_tsc_offset,
-						      mi.l1_tsc_scaling_ratio, mi.host_tsc);
+		va->guest_tsc_now = kt_kvm_read_l1_tsc(&mi.caps, mi.l1_tsc_offset,
+						       mi.l1_tsc_scaling_ratio, mi.host_tsc);
 		if (t->mode == KT_MODE_PERIODIC && t->period_ns) {
 			/* What advance_periodic_target_expiration() stores at now with the
 			 * current target: tscl + nsec_to_cycles(target - now). */
-			v->tscdeadline_recomputed = v->guest_tsc_now +
-				kt_nsec_to_cycles((uint64_t)v->delta_ns, mi.virtual_tsc_mult,
+			va->tscdeadline_recomputed = va->guest_tsc_now +
+				kt_nsec_to_cycles((uint64_t)va->delta_ns, mi.virtual_tsc_mult,
 						  mi.virtual_tsc_shift);
-			v->has_tscdeadline_recomputed = true;
+			va->has_tscdeadline_recomputed = true;
 		}
 	}
 	/* Damage met while reading this vCPU is a finding like any other. */
-	if (v->damage.what[0] && !kt_vcpu_has_flag(v, KT_FLAG_CORRUPT))
-		kt_finding_add(v->findings, &v->nfindings, KT_FLAG_CORRUPT, KT_SEV_WARNING,
+	if (v->damage.what[0])
+		kt_finding_add(va->findings, &va->nfindings, KT_FLAG_CORRUPT, KT_SEV_WARNING,
 			       "kvm_vcpu 0x%llx: %s", (unsigned long long)v->addr, v->damage.what);
 	if (!v->has_lapic)
 		return;
-	struct kt_detect_in in = { .host = h, .vcpu = v };
+	struct kt_detect_in in = { .host = h, .vcpu = v, .derived = va };
 	for (size_t i = 0; i < sizeof(detectors) / sizeof(detectors[0]); i++) {
 		struct kt_finding f;
-		if (v->nfindings < KT_MAX_FINDINGS && detectors[i](&in, th, &f))
-			v->findings[v->nfindings++] = f;
+		if (va->nfindings < KT_MAX_FINDINGS && detectors[i](&in, th, &f))
+			va->findings[va->nfindings++] = f;
 	}
-}
-
-static bool periodic(const struct kt_vcpu *v)
-{
-	return v->has_lapic && v->timer.mode == KT_MODE_PERIODIC && v->timer.period_ns > 0;
-}
-
-void kt_analyze_host(struct kt_host *h, const struct kt_thresholds *th)
-{
-	/* Damage the walkers met, in the order they met it: a missing type is
-	 * worth knowing, anything else hides state. */
-	for (int i = 0; i < h->ndamage; i++)
-		kt_finding_add(h->findings, &h->nfindings, KT_FLAG_CORRUPT,
-			       h->damage[i].kind == KT_DAMAGE_MISSING ? KT_SEV_INFO : KT_SEV_WARNING,
-			       "%s", h->damage[i].what);
-	for (int i = 0; i < h->nvms; i++)
-		if (h->vms[i].damage.what[0])
-			kt_finding_add(h->findings, &h->nfindings, KT_FLAG_CORRUPT, KT_SEV_WARNING,
-				       "VM 0x%llx (pid %d): %s", (unsigned long long)h->vms[i].addr,
-				       h->vms[i].userspace_pid, h->vms[i].damage.what);
-	for (int i = 0; i < h->nvms; i++)
-		for (int j = 0; j < h->vms[i].nvcpus; j++)
-			kt_analyze_vcpu(h, th, &h->vms[i].vcpus[j]);
-	/* The model's next step for every periodic timer, once, for the renderers. */
-	size_t n = 0, k = 0;
-	for (int i = 0; i < h->nvms; i++)
-		for (int j = 0; j < h->vms[i].nvcpus; j++)
-			n += periodic(&h->vms[i].vcpus[j]);
-	free(h->models);
-	h->models = n ? calloc(n, sizeof(*h->models)) : NULL;
-	for (int i = 0; h->models && i < h->nvms; i++)
-		for (int j = 0; j < h->vms[i].nvcpus; j++) {
-			struct kt_vcpu *v = &h->vms[i].vcpus[j];
-			if (!periodic(v))
-				continue;
-			struct kt_vcpu_model *m = &h->models[k++];
-			kt_vcpu_model_input(h, v, th, &m->input);
-			kt_model_predict(&m->input, KT_ALGO_PREFIX, &m->prefix);
-			kt_model_predict(&m->input, KT_ALGO_FIXED, &m->fixed);
-			m->period_cycles = kt_nsec_to_cycles((uint64_t)v->timer.period_ns,
-							     v->tsc.virtual_tsc_mult,
-							     v->tsc.virtual_tsc_shift);
-			v->model = m;
-		}
 }

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kvmtimer/analysis.h"
 #include "kvmtimer/commands.h"
 #include "kernel/host.h"
 #include "render/report.h"
@@ -156,7 +157,10 @@ bad:
  * outcome into an exit status.  One table, kt_commands below, lists them all. */
 /* Exit status 1 when: alarming vCPUs, any host finding, or as the body says. */
 enum alarm_rule { ALARM_VCPUS, ALARM_HOST_FINDINGS, ALARM_NEVER };
-enum cite_rule { CITE_NEVER, CITE_WITH_OPERAND, CITE_ALWAYS };
+/* Which CPUs' register contexts to read before the analysis: none; those
+ * running an hrtimer callback, for the evidence a verdict cites (always, or
+ * with an operand); or every CPU (-c's), kvmregs' whole output. */
+enum cite_rule { CITE_NEVER, CITE_WITH_OPERAND, CITE_ALWAYS, CITE_EVERY_CPU };
 struct run;
 struct command_impl {
 	const char *optspec;
@@ -166,12 +170,13 @@ struct command_impl {
 	bool vms_optional;		/* without KVM types still run (hrtimers only) */
 	bool hrtimers;
 	bool cpu_filter_vcpus;		/* -c keeps the vCPUs run on or timed on those CPUs */
-	enum cite_rule cite;		/* when to read the CPUs' registers for evidence */
+	enum cite_rule cite;		/* which CPUs' registers to read for evidence */
 	enum alarm_rule alarm;
 	enum kt_cmd_status (*body)(struct run *r, FILE *out, FILE *err);
 };
 
-/* One command being run: its options, operand, and the host it loaded. */
+/* One command being run: its options, operand, the host it loaded, the CPU
+ * contexts it read (cite) and the analysis of both. */
 struct run {
 	const char *name;
 	struct kt_session *s;
@@ -181,6 +186,8 @@ struct run {
 	bool have_vms;		/* VMs walked (false: vms_optional and no KVM types) */
 	struct kt_err vms_err;	/* why not */
 	struct kt_host h;
+	struct kt_contexts c;	/* c.cpu NULL: none read */
+	struct kt_analysis a;
 };
 
 /* Load what the command needs; on failure print "cmd: message" and return
@@ -259,21 +266,23 @@ static bool find_target(const struct kt_host *h, const char *arg, const struct k
 
 /* "vms" (all, or one VM / one vCPU) and the host-level "findings". */
 static void json_vms_and_findings(struct kt_json *j, const struct kt_host *h,
-				  const struct kt_vm *vm, const struct kt_vcpu *v)
+				  const struct kt_analysis *a, const struct kt_vm *vm,
+				  const struct kt_vcpu *v)
 {
 	kt_json_key(j, K(vms));
 	kt_json_arr_begin(j);
 	for (int i = 0; i < h->nvms; i++)
 		if (!vm || vm == &h->vms[i])
-			kt_json_vm(j, h, &h->vms[i], v);
+			kt_json_vm(j, h, a, &h->vms[i], v);
 	kt_json_arr_end(j);
 	kt_json_key(j, K(findings));
-	kt_json_findings(j, h->findings, h->nfindings);
+	kt_json_findings(j, a->findings, a->nfindings);
 }
 
 static enum kt_cmd_status body_kvmlapic(struct run *r, FILE *out, FILE *err)
 {
 	const struct kt_host *h = &r->h;
+	const struct kt_analysis *a = &r->a;
 	const struct kt_vm *vm = NULL;
 	const struct kt_vcpu *v = NULL;
 	if (r->operand && !find_target(h, r->operand, &vm, &v)) {
@@ -286,21 +295,21 @@ static enum kt_cmd_status body_kvmlapic(struct run *r, FILE *out, FILE *err)
 		kt_json_init(&j, out);
 		kt_json_obj_begin(&j);
 		kt_json_head(&j, "kvmlapic", h);
-		json_vms_and_findings(&j, h, vm, v);
+		json_vms_and_findings(&j, h, a, vm, v);
 		kt_json_obj_end(&j);
 		kt_json_end_doc(&j);
 	} else if (v) {
-		kt_print_vcpu_detail(out, h, vm, v, &r->o.th);
+		kt_print_vcpu_detail(out, h, a, vm, v);
 	} else if (vm) {
 		for (int j = 0; j < vm->nvcpus; j++) {
 			if (j)
 				fputs("\n----\n", out);
-			kt_print_vcpu_detail(out, h, vm, &vm->vcpus[j], &r->o.th);
+			kt_print_vcpu_detail(out, h, a, vm, &vm->vcpus[j]);
 		}
 		if (!vm->nvcpus)
-			kt_print_lapic_table(out, h, vm);
+			kt_print_lapic_table(out, h, a, vm);
 	} else {
-		kt_print_lapic_table(out, h, NULL);
+		kt_print_lapic_table(out, h, a, NULL);
 	}
 	return KT_CMD_OK;
 }
@@ -316,13 +325,13 @@ static enum kt_cmd_status body_kvmhrtimer(struct run *r, FILE *out, FILE *err)
 		kt_json_head(&j, "kvmhrtimer", h);
 		if (!r->have_vms)
 			kt_json_kstr(&j, K(kvm), r->vms_err.msg);
-		kt_json_hrtimers(&j, h, r->o.cpus, r->o.ncpus);
+		kt_json_hrtimers(&j, h, &r->a, r->o.cpus, r->o.ncpus);
 		kt_json_obj_end(&j);
 		kt_json_end_doc(&j);
 	} else {
 		if (!r->have_vms)
 			fprintf(out, "note: %s; KVM owners not decoded\n", r->vms_err.msg);
-		kt_print_hrtimers(out, h, r->o.cpus, r->o.ncpus);
+		kt_print_hrtimers(out, h, &r->a, r->o.cpus, r->o.ncpus);
 	}
 	return KT_CMD_OK;
 }
@@ -336,53 +345,48 @@ static enum kt_cmd_status body_kvmtriage(struct run *r, FILE *out, FILE *err)
 		kt_json_init(&j, out);
 		kt_json_obj_begin(&j);
 		kt_json_head(&j, "kvmtriage", h);
-		kt_json_triage(&j, h, &r->o.th);
-		json_vms_and_findings(&j, h, NULL, NULL);
+		kt_json_triage(&j, h, &r->a);
+		json_vms_and_findings(&j, h, &r->a, NULL, NULL);
 		kt_json_obj_end(&j);
 		kt_json_end_doc(&j);
 	} else {
-		kt_print_triage(out, h, &r->o.th);
+		kt_print_triage(out, h, &r->a);
 	}
 	return KT_CMD_OK;
 }
 
-/* The register evidence the verdicts cite: a CPU whose registers show the
- * catch-up loop (kernel/cpu_context.c).  Only CPUs running an hrtimer callback
- * (a clock base's running is set) can be in the loop: their registers and
- * backtrace are decoded; a dump without one costs nothing. */
-static void cite_registers(struct kt_session *s, struct kt_host *h)
+/* The CPU contexts the analysis weighs (kernel/cpu_context.c), read and
+ * cross-checked against the host (analyze/regs_evidence.c).  For a verdict's
+ * evidence only CPUs running an hrtimer callback (a clock base's running is
+ * set) can be in the catch-up loop: their registers and backtrace are
+ * decoded; a dump without one costs nothing.  kvmregs reads every CPU. */
+static void read_contexts(struct run *r, enum cite_rule rule)
 {
-	struct kt_contexts c;
-	int cpus[KT_MAX_CPU_FILTER], n = 0;
-	for (int i = 0; i < h->ncpus && n < KT_MAX_CPU_FILTER; i++)
-		for (int b = 0; b < h->cpus[i].nbases; b++)
-			if (h->cpus[i].bases[b].running) {
-				cpus[n++] = h->cpus[i].cpu;
-				break;
-			}
-	if (!n)
-		return;
-	kt_load_contexts(s, cpus, n, true, true, &c);
-	kt_analyze_contexts(s, h, &c);
-	const struct kt_cpu_context *in = kt_context_in_loop(&c);
-	if (in) {
-		kt_context_cite(in, h->register_evidence, sizeof(h->register_evidence));
-		h->register_evidence_lapic = in->timer.lapic;
+	const struct kt_host *h = &r->h;
+	if (rule == CITE_EVERY_CPU) {
+		kt_load_contexts(r->s, r->o.cpus, r->o.ncpus, true, true, &r->c);
+	} else {
+		int cpus[KT_MAX_CPU_FILTER], n = 0;
+		for (int i = 0; i < h->ncpus && n < KT_MAX_CPU_FILTER; i++)
+			for (int b = 0; b < h->cpus[i].nbases; b++)
+				if (h->cpus[i].bases[b].running) {
+					cpus[n++] = h->cpus[i].cpu;
+					break;
+				}
+		if (!n)
+			return;
+		kt_load_contexts(r->s, cpus, n, true, true, &r->c);
 	}
-	kt_contexts_free(&c);
+	kt_analyze_contexts(r->s, h, &r->c);
 }
 
 /* kvmregs: each CPU's interrupted context and the variables live at its RIP. */
 static enum kt_cmd_status body_kvmregs(struct run *r, FILE *out, FILE *err)
 {
 	(void)err;
-	struct kt_host *h = &r->h;
-	struct kt_contexts c;
-	kt_load_contexts(r->s, r->o.cpus, r->o.ncpus, true, true, &c);
-	kt_analyze_contexts(r->s, h, &c);
-	const struct kt_cpu_context *in = kt_context_in_loop(&c);
-	if (in)
-		kt_context_cite(in, h->register_evidence, sizeof(h->register_evidence));
+	const struct kt_host *h = &r->h;
+	const struct kt_contexts *c = &r->c;
+	const struct kt_analysis *a = &r->a;
 	if (r->o.json) {
 		struct kt_json j;
 		kt_json_init(&j, out);
@@ -390,20 +394,19 @@ static enum kt_cmd_status body_kvmregs(struct run *r, FILE *out, FILE *err)
 		kt_json_head(&j, "kvmregs", h);
 		if (!r->have_vms)
 			kt_json_kstr(&j, K(kvm), r->vms_err.msg);
-		kt_json_contexts(&j, &c);
-		if (h->register_evidence[0])
-			kt_json_kstr(&j, K(register_evidence), h->register_evidence);
+		kt_json_contexts(&j, c);
+		if (a->register_evidence[0])
+			kt_json_kstr(&j, K(register_evidence), a->register_evidence);
 		kt_json_obj_end(&j);
 		kt_json_end_doc(&j);
 	} else {
 		if (!r->have_vms)
 			fprintf(out, "note: %s; KVM owners not decoded\n", r->vms_err.msg);
-		kt_print_contexts(out, h, &c);
-		if (h->register_evidence[0])
-			fprintf(out, "\nEVIDENCE %s\n", kt_tab(h->register_evidence));
+		kt_print_contexts(out, h, c);
+		if (a->register_evidence[0])
+			fprintf(out, "\nEVIDENCE %s\n", kt_tab(a->register_evidence));
 	}
-	kt_contexts_free(&c);
-	return in ? KT_CMD_ALARM : KT_CMD_OK;
+	return kt_context_in_loop(c) ? KT_CMD_ALARM : KT_CMD_OK;
 }
 
 /* kvmtsc: conversions, for a vCPU of the dump or for raw parameters. */
@@ -411,6 +414,7 @@ static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 {
 	const struct opts o = r->o;
 	const struct kt_host *h = &r->h;
+	const struct kt_vcpu_analysis *va = NULL;
 	const bool loaded = r->loaded;
 	struct kt_tsc_caps caps = { 1ULL << 48, 48 };
 	uint64_t offset = o.o, ratio = 0, guest_now = 0;
@@ -432,8 +436,9 @@ static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 		mult = v->tsc.virtual_tsc_mult;
 		shift = v->tsc.virtual_tsc_shift;
 		khz = v->tsc.virtual_tsc_khz;
-		have_now_tsc = v->has_guest_tsc_now;
-		guest_now = v->guest_tsc_now;
+		va = kt_vcpu_analysis_of(&r->a, h, v);
+		have_now_tsc = va->has_guest_tsc_now;
+		guest_now = va->guest_tsc_now;
 	} else {
 		if (!o.have_m || !o.have_s) {
 			if (!o.have_h || !o.have_o)
@@ -555,7 +560,7 @@ static const struct command_impl impls[] = {
 	{ ":jkn:c:", 0, "unexpected argument '%s'", true, true, true, false, CITE_NEVER,
 	  ALARM_HOST_FINDINGS, body_kvmhrtimer },
 	/* kvmregs [-j] [-n NS] [-c CPUS] */
-	{ ":jn:c:", 0, "unexpected argument '%s'", true, true, true, false, CITE_NEVER,
+	{ ":jn:c:", 0, "unexpected argument '%s'", true, true, true, false, CITE_EVERY_CPU,
 	  ALARM_NEVER, body_kvmregs },
 	/* kvmtsc [-j] [-n NS] VCPU [-g|-h|-d] | -m MULT -s SHIFT ... */
 	{ ":jn:g:h:d:m:s:o:r:f:", 1, "one vCPU at a time, got '%s' too", false, false, false,
@@ -624,17 +629,25 @@ enum kt_cmd_status kt_cmd_run(struct kt_session *s, int argc, char **argv, FILE 
 			goto out;
 		if (ci->cpu_filter_vcpus && r->o.ncpus)
 			filter_vcpus(r);
-		kt_analyze_host(&r->h, &r->o.th);
-		/* The register evidence a verdict cites (kvmregs finds its own). */
-		if (ci->cite == CITE_ALWAYS || (ci->cite == CITE_WITH_OPERAND && r->operand))
-			cite_registers(s, &r->h);
+		if (ci->cite == CITE_ALWAYS || ci->cite == CITE_EVERY_CPU ||
+		    (ci->cite == CITE_WITH_OPERAND && r->operand))
+			read_contexts(r, ci->cite);
+		/* The one analysis step: state (+ contexts) in, analysis out. */
+		if (kt_analyze(&r->h, r->c.cpu ? &r->c : NULL, &r->o.th, &r->a) != KT_OK) {
+			fprintf(err, "%s: out of memory\n", c->name);
+			st = KT_CMD_ERROR;
+			goto out;
+		}
 	}
 	st = ci->body(r, out, err);
 	if (st == KT_CMD_OK)
-		st = ci->alarm == ALARM_VCPUS ? (kt_host_alarms(&r->h) ? KT_CMD_ALARM : KT_CMD_OK) :
-		     ci->alarm == ALARM_HOST_FINDINGS ? (r->h.nfindings ? KT_CMD_ALARM : KT_CMD_OK) :
+		st = ci->alarm == ALARM_VCPUS ? (kt_host_alarms(&r->h, &r->a) ? KT_CMD_ALARM : KT_CMD_OK) :
+		     ci->alarm == ALARM_HOST_FINDINGS ? (r->a.nfindings ? KT_CMD_ALARM : KT_CMD_OK) :
 		     KT_CMD_OK;
 out:
+	kt_analysis_free(&r->a);
+	if (r->c.cpu)
+		kt_contexts_free(&r->c);
 	if (r->loaded)
 		kt_host_free(&r->h);
 	free(r);

@@ -110,6 +110,5 @@ void kt_host_free(struct kt_host *h)
 			free(h->cpus[c].bases[b].timers);
 	free(h->cpus);
 	free(h->owners);
-	free(h->models);	/* analyze/'s, one block */
 	memset(h, 0, sizeof(*h));
 }

@@ -85,35 +85,35 @@ const char *kt_hrtimer_where(const struct kt_hrtimer *t)
 	return "inactive";
 }
 
-void kt_flags_str(const struct kt_vcpu *v, char *buf, size_t len)
+void kt_flags_str(const struct kt_vcpu_analysis *va, char *buf, size_t len)
 {
 	size_t used = 0;
 	buf[0] = 0;
-	for (int i = 0; i < v->nfindings && used + 12 < len; i++)
+	for (int i = 0; i < va->nfindings && used + 12 < len; i++)
 		used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? "," : "",
-					 kt_flag_name(v->findings[i].flag));
+					 kt_flag_name(va->findings[i].flag));
 	if (!used)
 		snprintf(buf, len, "-");
 }
 
 /* Damage is judged once, by the analysis (a CORRUPT finding): not here. */
-bool kt_vcpu_alarming(const struct kt_vcpu *v)
+bool kt_vcpu_alarming(const struct kt_vcpu_analysis *va)
 {
-	for (int i = 0; i < v->nfindings; i++)
-		if (v->findings[i].severity != KT_SEV_INFO)
+	for (int i = 0; i < va->nfindings; i++)
+		if (va->findings[i].severity != KT_SEV_INFO)
 			return true;
 	return false;
 }
 
-int kt_host_alarms(const struct kt_host *h)
+int kt_host_alarms(const struct kt_host *h, const struct kt_analysis *a)
 {
 	int n = 0;
-	for (int i = 0; i < h->nfindings; i++)
-		n += h->findings[i].severity != KT_SEV_INFO;
+	for (int i = 0; i < a->nfindings; i++)
+		n += a->findings[i].severity != KT_SEV_INFO;
 	for (int i = 0; i < h->nvms; i++) {
 		n += h->vms[i].damage.what[0] != 0;
 		for (int j = 0; j < h->vms[i].nvcpus; j++)
-			n += kt_vcpu_alarming(&h->vms[i].vcpus[j]);
+			n += kt_vcpu_alarming(kt_vcpu_analysis_of(a, h, &h->vms[i].vcpus[j]));
 	}
 	return n;
 }
@@ -227,10 +227,11 @@ void kt_json_hrtimer(struct kt_json *j, const struct kt_hrtimer *t)
 	kt_json_obj_end(j);
 }
 
-void kt_json_vcpu(struct kt_json *j, const struct kt_host *h, const struct kt_vcpu *v)
+void kt_json_vcpu(struct kt_json *j, const struct kt_host *h, const struct kt_analysis *a,
+		  const struct kt_vcpu *v)
 {
 	const struct kt_timer *t = &v->timer;
-	(void)h;
+	const struct kt_vcpu_analysis *va = kt_vcpu_analysis_of(a, h, v);
 	kt_json_obj_begin(j);
 	kt_json_kint(j, K(id), v->vcpu_id);
 	kt_json_kint(j, K(index), v->index);
@@ -261,10 +262,10 @@ void kt_json_vcpu(struct kt_json *j, const struct kt_host *h, const struct kt_vc
 		kt_json_kuint(j, K(timer_mode_mask), t->timer_mode_mask);
 		kt_json_kint(j, K(period_ns), t->period_ns);
 		kt_json_kint(j, K(target_expiration_ns), t->target_expiration_ns);
-		kt_json_kint(j, K(delta_ns), v->delta_ns);
+		kt_json_kint(j, K(delta_ns), va->delta_ns);
 		kt_json_ku64(j, K(tscdeadline), t->tscdeadline);
-		if (v->has_tscdeadline_recomputed) {
-			kt_json_ku64(j, K(tscdeadline_recomputed), v->tscdeadline_recomputed);
+		if (va->has_tscdeadline_recomputed) {
+			kt_json_ku64(j, K(tscdeadline_recomputed), va->tscdeadline_recomputed);
 		} else {
 			kt_json_key(j, K(tscdeadline_recomputed));
 			kt_json_null(j);
@@ -298,23 +299,23 @@ void kt_json_vcpu(struct kt_json *j, const struct kt_host *h, const struct kt_vc
 	kt_json_ku64(j, K(last_guest_tsc), v->tsc.last_guest_tsc);
 	kt_json_ku64(j, K(last_host_tsc), v->tsc.last_host_tsc);
 	kt_json_kuint(j, K(this_tsc_nsec), v->tsc.this_tsc_nsec);
-	if (v->has_guest_tsc_now)
-		kt_json_ku64(j, K(guest_tsc_now), v->guest_tsc_now);
+	if (va->has_guest_tsc_now)
+		kt_json_ku64(j, K(guest_tsc_now), va->guest_tsc_now);
 	kt_json_obj_end(j);
 	kt_json_key(j, K(flags));
 	kt_json_arr_begin(j);
-	for (int i = 0; i < v->nfindings; i++)
-		kt_json_str(j, kt_flag_name(v->findings[i].flag));
+	for (int i = 0; i < va->nfindings; i++)
+		kt_json_str(j, kt_flag_name(va->findings[i].flag));
 	kt_json_arr_end(j);
 	kt_json_key(j, K(findings));
-	kt_json_findings(j, v->findings, v->nfindings);
+	kt_json_findings(j, va->findings, va->nfindings);
 	if (v->damage.what[0])
 		kt_json_kstr(j, K(damage), v->damage.what);
 	kt_json_obj_end(j);
 }
 
-void kt_json_vm(struct kt_json *j, const struct kt_host *h, const struct kt_vm *vm,
-		const struct kt_vcpu *only)
+void kt_json_vm(struct kt_json *j, const struct kt_host *h, const struct kt_analysis *a,
+		const struct kt_vm *vm, const struct kt_vcpu *only)
 {
 	kt_json_obj_begin(j);
 	kt_json_kaddr(j, K(kvm), vm->addr);
@@ -332,7 +333,7 @@ void kt_json_vm(struct kt_json *j, const struct kt_host *h, const struct kt_vm *
 	kt_json_arr_begin(j);
 	for (int i = 0; i < vm->nvcpus; i++)
 		if (!only || only == &vm->vcpus[i])
-			kt_json_vcpu(j, h, &vm->vcpus[i]);
+			kt_json_vcpu(j, h, a, &vm->vcpus[i]);
 	kt_json_arr_end(j);
 	kt_json_obj_end(j);
 }

@@ -27,7 +27,8 @@ static void owner_str(const struct kt_host *h, const struct kt_hrtimer *t, char 
 		buf[0] = 0;
 }
 
-void kt_print_hrtimers(FILE *out, const struct kt_host *h, const int *cpus, int ncpus)
+void kt_print_hrtimers(FILE *out, const struct kt_host *h, const struct kt_analysis *a,
+		       const int *cpus, int ncpus)
 {
 	kt_print_head(out, h);
 	for (int c = 0; c < h->ncpus; c++) {
@@ -76,11 +77,12 @@ void kt_print_hrtimers(FILE *out, const struct kt_host *h, const int *cpus, int 
 			}
 		}
 	}
-	for (int i = 0; i < h->nfindings; i++)
-		fprintf(out, "%s: %s\n", kt_flag_name(h->findings[i].flag), kt_tab(h->findings[i].reason));
+	for (int i = 0; i < a->nfindings; i++)
+		fprintf(out, "%s: %s\n", kt_flag_name(a->findings[i].flag), kt_tab(a->findings[i].reason));
 }
 
-void kt_json_hrtimers(struct kt_json *j, const struct kt_host *h, const int *cpus, int ncpus)
+void kt_json_hrtimers(struct kt_json *j, const struct kt_host *h, const struct kt_analysis *a,
+		      const int *cpus, int ncpus)
 {
 	kt_json_key(j, K(cpus));
 	kt_json_arr_begin(j);
@@ -154,5 +156,5 @@ void kt_json_hrtimers(struct kt_json *j, const struct kt_host *h, const int *cpu
 	}
 	kt_json_arr_end(j);
 	kt_json_key(j, K(findings));
-	kt_json_findings(j, h->findings, h->nfindings);
+	kt_json_findings(j, a->findings, a->nfindings);
 }

@@ -12,13 +12,14 @@ static void vm_line(FILE *out, const struct kt_vm *vm)
 		vm->damage.what[0] ? "  CORRUPT: " : "", kt_tab(vm->damage.what));
 }
 
-void kt_print_lapic_table(FILE *out, const struct kt_host *h, const struct kt_vm *only_vm)
+void kt_print_lapic_table(FILE *out, const struct kt_host *h, const struct kt_analysis *a,
+			  const struct kt_vm *only_vm)
 {
 	kt_print_head(out, h);
 	if (!h->nvms)
 		fprintf(out, "\nno VMs on vm_list\n");
-	for (int i = 0; i < h->nfindings; i++)
-		fprintf(out, "%s: %s\n", kt_flag_name(h->findings[i].flag), kt_tab(h->findings[i].reason));
+	for (int i = 0; i < a->nfindings; i++)
+		fprintf(out, "%s: %s\n", kt_flag_name(a->findings[i].flag), kt_tab(a->findings[i].reason));
 	for (int i = 0; i < h->nvms; i++) {
 		const struct kt_vm *vm = &h->vms[i];
 		if (only_vm && only_vm != vm)
@@ -33,22 +34,23 @@ void kt_print_lapic_table(FILE *out, const struct kt_host *h, const struct kt_vm
 		for (int j = 0; j < vm->nvcpus; j++) {
 			const struct kt_vcpu *v = &vm->vcpus[j];
 			const struct kt_timer *t = &v->timer;
+			const struct kt_vcpu_analysis *va = kt_vcpu_analysis_of(a, h, v);
 			char flags[96], rec[24];
-			kt_flags_str(v, flags, sizeof(flags));
+			kt_flags_str(va, flags, sizeof(flags));
 			if (!v->has_lapic) {
 				fprintf(out, "  %4d %016" PRIx64 " %7d %-15s %3d %-8s %-11s  %s  %s\n",
 					v->vcpu_id, v->addr, v->tid, kt_tab(v->comm), v->cpu,
 					kt_mp_state_name(v->mp_state), "-", flags, kt_tab(v->damage.what));
 				continue;
 			}
-			if (v->has_tscdeadline_recomputed)
-				snprintf(rec, sizeof(rec), "%" PRIu64, v->tscdeadline_recomputed);
+			if (va->has_tscdeadline_recomputed)
+				snprintf(rec, sizeof(rec), "%" PRIu64, va->tscdeadline_recomputed);
 			else
 				snprintf(rec, sizeof(rec), "-");
 			/* target_expiration is 0 when unused (TSC-deadline, fired one-shot). */
 			char delta[24];
 			if (t->target_expiration_ns)
-				snprintf(delta, sizeof(delta), "%+" PRId64, v->delta_ns);
+				snprintf(delta, sizeof(delta), "%+" PRId64, va->delta_ns);
 			else
 				snprintf(delta, sizeof(delta), "-");
 			fprintf(out, "  %4d %016" PRIx64 " %7d %-15s %3d %-8s %-11s %-4s %3x %-3s %12" PRId64
@@ -85,9 +87,10 @@ static void print_adv(FILE *out, const char *label, const struct kt_advance *a, 
 			a->delta_cycles, a->delta_negative ? ": the negative delta wraps it whatever the TSC" : "");
 }
 
-void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm *vm,
-			  const struct kt_vcpu *v, const struct kt_thresholds *th)
+void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_analysis *a,
+			  const struct kt_vm *vm, const struct kt_vcpu *v)
 {
+	const struct kt_vcpu_analysis *va = kt_vcpu_analysis_of(a, h, v);
 	const struct kt_timer *t = &v->timer;
 	const struct kt_vcpu_tsc *c = &v->tsc;
 
@@ -117,7 +120,7 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 		kt_timer_mode_name(t->mode));
 	fprintf(out, "  period            %20" PRId64 " ns\n", t->period_ns);
 	fprintf(out, "  target_expiration %20" PRId64 " ns  (delta to now %+" PRId64 " ns = %.6f s)\n",
-		t->target_expiration_ns, v->delta_ns, v->delta_ns / 1e9);
+		t->target_expiration_ns, va->delta_ns, va->delta_ns / 1e9);
 	fprintf(out, "  tscdeadline       %20" PRIu64 "\n", t->tscdeadline);
 	fprintf(out, "  expired_tscdeadline %18" PRIu64 "\n", t->expired_tscdeadline);
 	if (t->has_timer_advance_ns)
@@ -138,24 +141,24 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 		c->virtual_tsc_khz, c->virtual_tsc_mult, c->virtual_tsc_shift, c->last_guest_tsc);
 	if (h->now.has_host_tsc)
 		fprintf(out, "     host TSC at now %" PRIu64 " (%s, +-%" PRIu64 " cycles) -> guest TSC %" PRIu64 "\n",
-			h->now.host_tsc, kt_tab(h->now.host_tsc_source), h->now.host_tsc_err, v->guest_tsc_now);
+			h->now.host_tsc, kt_tab(h->now.host_tsc_source), h->now.host_tsc_err, va->guest_tsc_now);
 	else
 		fprintf(out, "     host TSC at now %s: no TSC recomputation\n",
 			kt_tab(h->now.host_tsc_source[0] ? h->now.host_tsc_source : "unknown"));
 
-	if (v->model) {	/* a periodic timer: the analysis ran the model */
-		const struct kt_prediction pre = v->model->prefix, fix = v->model->fixed;
+	if (va->has_model) {	/* a periodic timer: the analysis ran the model */
+		const struct kt_prediction pre = va->model.prefix, fix = va->model.fixed;
 		fprintf(out, "\nRECOMPUTATION (advance_periodic_target_expiration at now)\n");
 		fprintf(out, "    now = %" PRId64 " (%s)\n", h->now.ns, h->now.source);
 		fprintf(out, "    stored: target_expiration %" PRId64 ", tscdeadline %" PRIu64 "\n",
 			t->target_expiration_ns, t->tscdeadline);
-		if (v->has_tscdeadline_recomputed) {
-			uint64_t pc = v->model->period_cycles;
-			uint64_t d = v->tscdeadline_recomputed - t->tscdeadline;
+		if (va->has_tscdeadline_recomputed) {
+			uint64_t pc = va->model.period_cycles;
+			uint64_t d = va->tscdeadline_recomputed - t->tscdeadline;
 			int64_t sd = (int64_t)d;
 			fprintf(out, "    recomputed from the stored target: tscdeadline %" PRIu64
 				" (stored %+" PRId64 " cycles; one period = %" PRIu64 " cycles)\n",
-				v->tscdeadline_recomputed, sd, pc);
+				va->tscdeadline_recomputed, sd, pc);
 		}
 		fprintf(out, "\nMODEL: next expiry\n");
 		print_adv(out, "pre-fix", &pre.next, h->now.has_host_tsc);
@@ -170,7 +173,7 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 		fprintf(out, "             catch-up expiries before the hrtimer is in the future: %" PRIu64
 			" (lag %.3f s / period %" PRId64 " ns), ~%.3f s with IRQs off at %" PRId64 " ns each\n",
 			pre.catchup_iterations, pre.lag_ns / 1e9, t->period_ns, pre.catchup_seconds,
-			th->iteration_cost_ns);
+			a->th.iteration_cost_ns);
 		print_adv(out, "fixed", &fix.next, h->now.has_host_tsc);
 		fprintf(out, "             hrtimer expiry := target -> %" PRId64 "; late expiries %" PRIu64
 			", catch-up %" PRIu64 "\n", fix.next_hrtimer_expires_ns, fix.late_expiries,
@@ -181,13 +184,13 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 						       : "unknown: both shown");
 	}
 	fprintf(out, "\nVERDICT: ");
-	if (!v->nfindings && !v->damage.what[0]) {
+	if (!va->nfindings && !v->damage.what[0]) {
 		fprintf(out, "no anomaly\n");
 		return;
 	}
 	fprintf(out, "\n");
-	for (int i = 0; i < v->nfindings; i++) {
-		const struct kt_finding *f = &v->findings[i];
+	for (int i = 0; i < va->nfindings; i++) {
+		const struct kt_finding *f = &va->findings[i];
 		fprintf(out, "  %-9s [%s] %s\n", kt_flag_name(f->flag), kt_severity_name(f->severity),
 			kt_tab(f->reason));
 		for (int k = 0; k < f->nnum; k++) {
@@ -205,6 +208,6 @@ void kt_print_vcpu_detail(FILE *out, const struct kt_host *h, const struct kt_vm
 	}
 	if (v->damage.what[0])
 		fprintf(out, "  CORRUPT   %s\n", kt_tab(v->damage.what));
-	if (h->register_evidence[0] && h->register_evidence_lapic == v->timer.lapic_addr)
-		fprintf(out, "  REGISTERS %s\n", kt_tab(h->register_evidence));
+	if (a->register_evidence[0] && a->register_evidence_lapic == v->timer.lapic_addr)
+		fprintf(out, "  REGISTERS %s\n", kt_tab(a->register_evidence));
 }

@@ -7,7 +7,12 @@
 #include <string.h>
 #include "render/report.h"
 
-struct ranked { const struct kt_vm *vm; const struct kt_vcpu *v; const struct kt_finding *f; };
+struct ranked {
+	const struct kt_vm *vm;
+	const struct kt_vcpu *v;
+	const struct kt_vcpu_analysis *va;
+	const struct kt_finding *f;
+};
 
 static int rank_of(const struct kt_finding *f)
 {
@@ -26,26 +31,28 @@ static int cmp_ranked(const void *a, const void *b)
 	int d = rank_of(x->f) - rank_of(y->f);
 	if (d)
 		return d;
-	return (x->v && y->v) ? (x->v->delta_ns > y->v->delta_ns) - (x->v->delta_ns < y->v->delta_ns) : 0;
+	return (x->va && y->va) ? (x->va->delta_ns > y->va->delta_ns) - (x->va->delta_ns < y->va->delta_ns) : 0;
 }
 
-static struct ranked *collect(const struct kt_host *h, int *n)
+static struct ranked *collect(const struct kt_host *h, const struct kt_analysis *a, int *n)
 {
-	int cap = h->nfindings;
+	int cap = a->nfindings;
 	for (int i = 0; i < h->nvms; i++)
 		for (int j = 0; j < h->vms[i].nvcpus; j++)
-			cap += h->vms[i].vcpus[j].nfindings;
+			cap += kt_vcpu_analysis_of(a, h, &h->vms[i].vcpus[j])->nfindings;
 	struct ranked *r = calloc((size_t)cap + 1, sizeof(*r));
 	*n = 0;
 	if (!r)
 		return NULL;
-	for (int i = 0; i < h->nfindings; i++)
-		r[(*n)++] = (struct ranked){ NULL, NULL, &h->findings[i] };
+	for (int i = 0; i < a->nfindings; i++)
+		r[(*n)++] = (struct ranked){ NULL, NULL, NULL, &a->findings[i] };
 	for (int i = 0; i < h->nvms; i++)
-		for (int j = 0; j < h->vms[i].nvcpus; j++)
-			for (int k = 0; k < h->vms[i].vcpus[j].nfindings; k++)
-				r[(*n)++] = (struct ranked){ &h->vms[i], &h->vms[i].vcpus[j],
-							     &h->vms[i].vcpus[j].findings[k] };
+		for (int j = 0; j < h->vms[i].nvcpus; j++) {
+			const struct kt_vcpu_analysis *va = kt_vcpu_analysis_of(a, h, &h->vms[i].vcpus[j]);
+			for (int k = 0; k < va->nfindings; k++)
+				r[(*n)++] = (struct ranked){ &h->vms[i], &h->vms[i].vcpus[j], va,
+							     &va->findings[k] };
+		}
 	qsort(r, (size_t)*n, sizeof(*r), cmp_ranked);
 	return r;
 }
@@ -58,16 +65,9 @@ static int64_t num(const struct kt_finding *f, enum kt_qty q)
 	return v;
 }
 
-static const struct kt_finding *find(const struct kt_vcpu *v, enum kt_flag flag)
-{
-	for (int i = 0; i < v->nfindings; i++)
-		if (v->findings[i].flag == flag)
-			return &v->findings[i];
-	return NULL;
-}
-
 /* The verdict sentence(s), into buf. */
-static void verdict(const struct kt_host *h, const struct ranked *r, int n, char *buf, size_t len)
+static void verdict(const struct kt_host *h, const struct kt_analysis *a, const struct ranked *r,
+		    int n, char *buf, size_t len)
 {
 	int vcpus = 0, damaged = 0;
 	for (int i = 0; i < h->nvms; i++) {
@@ -82,18 +82,19 @@ static void verdict(const struct kt_host *h, const struct ranked *r, int n, char
 		return;
 	}
 	const struct kt_vcpu *v = r[0].v;
+	const struct kt_vcpu_analysis *va = r[0].va;
 	const struct kt_vm *vm = r[0].vm;
 	const struct kt_finding *f = r[0].f;
 	if (v && (f->flag == KT_FLAG_STORMING || f->flag == KT_FLAG_RUNAWAY)) {
-		if (h->register_evidence[0]) {	/* the registers first: the strongest evidence */
-			int w = snprintf(buf, len, "%s. ", h->register_evidence);
+		if (a->register_evidence[0]) {	/* the registers first: the strongest evidence */
+			int w = snprintf(buf, len, "%s. ", a->register_evidence);
 			if (w > 0 && (size_t)w < len) {
 				buf += w;
 				len -= (size_t)w;
 			}
 		}
-		const struct kt_finding *ra = find(v, KT_FLAG_RUNAWAY);
-		const struct kt_finding *st = find(v, KT_FLAG_STORMING);
+		const struct kt_finding *ra = kt_vcpu_finding(va, KT_FLAG_RUNAWAY);
+		const struct kt_finding *st = kt_vcpu_finding(va, KT_FLAG_STORMING);
 		uint64_t iters = ra ? (uint64_t)num(ra, KT_Q_iterations_left) : 0;
 		double secs = ra ? (double)iters * (double)num(ra, KT_Q_iteration_cost_ns) / 1e9 : 0;
 		int used = 0;
@@ -120,13 +121,13 @@ static void verdict(const struct kt_host *h, const struct ranked *r, int n, char
 			snprintf(buf + used, len - (size_t)used,
 				 "target_expiration is %.1f s behind now with a %" PRId64 " ns period. "
 				 "The kernel has the upstream fix (18ab3fc8e880 + 9633f180ce99): one late expiry, no catch-up loop.",
-				 kt_neg_sat(v->delta_ns) / 1e9, v->timer.period_ns);
+				 kt_neg_sat(va->delta_ns) / 1e9, v->timer.period_ns);
 		else if (h->fix == KT_FIX_VULNERABLE)
 			snprintf(buf + used, len - (size_t)used,
 				 "target_expiration is %.1f s behind now with a %" PRId64 " ns period, "
 				 "%.3g iterations left (~%.0f s with IRQs off at %" PRId64 " ns each): a hard lockup. "
 				 "The kernel lacks the upstream fix (18ab3fc8e880 + 9633f180ce99, CVE-2025-71104).",
-				 kt_neg_sat(v->delta_ns) / 1e9, v->timer.period_ns, (double)iters, secs,
+				 kt_neg_sat(va->delta_ns) / 1e9, v->timer.period_ns, (double)iters, secs,
 				 ra ? num(ra, KT_Q_iteration_cost_ns) : 0);
 		else
 			snprintf(buf + used, len - (size_t)used,
@@ -134,7 +135,7 @@ static void verdict(const struct kt_host *h, const struct ranked *r, int n, char
 				 "%.3g iterations left (~%.0f s with IRQs off at %" PRId64 " ns each) if the kernel "
 				 "catches up one period per expiry. Whether it does is unknown (FIX above): "
 				 "a hard lockup only if the kernel lacks the upstream fix (18ab3fc8e880 + 9633f180ce99, CVE-2025-71104).",
-				 kt_neg_sat(v->delta_ns) / 1e9, v->timer.period_ns, (double)iters, secs,
+				 kt_neg_sat(va->delta_ns) / 1e9, v->timer.period_ns, (double)iters, secs,
 				 ra ? num(ra, KT_Q_iteration_cost_ns) : 0);
 		return;
 	}
@@ -158,10 +159,10 @@ static void verdict(const struct kt_host *h, const struct ranked *r, int n, char
 		snprintf(buf, len, "%s: %s", kt_flag_name(f->flag), f->reason);
 }
 
-void kt_print_triage(FILE *out, const struct kt_host *h, const struct kt_thresholds *th)
+void kt_print_triage(FILE *out, const struct kt_host *h, const struct kt_analysis *a)
 {
 	int n, vcpus = 0, kvm_timers = 0;
-	struct ranked *r = collect(h, &n);
+	struct ranked *r = collect(h, a, &n);
 	char vbuf[1280];
 
 	for (int i = 0; i < h->nvms; i++)
@@ -235,18 +236,16 @@ void kt_print_triage(FILE *out, const struct kt_host *h, const struct kt_thresho
 	}
 	if (!n)
 		fprintf(out, "  none\n");
-	verdict(h, r, n, vbuf, sizeof(vbuf));
+	verdict(h, a, r, n, vbuf, sizeof(vbuf));
 	fprintf(out, "\nVERDICT  %s\n", kt_tab(vbuf));
-	(void)th;
 	free(r);
 }
 
-void kt_json_triage(struct kt_json *j, const struct kt_host *h, const struct kt_thresholds *th)
+void kt_json_triage(struct kt_json *j, const struct kt_host *h, const struct kt_analysis *a)
 {
 	int n;
-	struct ranked *r = collect(h, &n);
+	struct ranked *r = collect(h, a, &n);
 	char vbuf[1280];
-	(void)th;
 	kt_json_key(j, K(anomalies));
 	kt_json_arr_begin(j);
 	for (int i = 0; i < n; i++) {
@@ -265,9 +264,9 @@ void kt_json_triage(struct kt_json *j, const struct kt_host *h, const struct kt_
 		kt_json_obj_end(j);
 	}
 	kt_json_arr_end(j);
-	verdict(h, r, n, vbuf, sizeof(vbuf));
+	verdict(h, a, r, n, vbuf, sizeof(vbuf));
 	kt_json_kstr(j, K(verdict), vbuf);
-	if (h->register_evidence[0])
-		kt_json_kstr(j, K(register_evidence), h->register_evidence);
+	if (a->register_evidence[0])
+		kt_json_kstr(j, K(register_evidence), a->register_evidence);
 	free(r);
 }

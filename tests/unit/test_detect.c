@@ -13,6 +13,8 @@ static struct kt_thresholds th;
 static struct kt_host host;
 static struct kt_cpu_hrtimers cpu45;
 static struct kt_hrtimer leftmost;
+/* The vCPU's derived values and findings (kt_analyze_vcpu fills them). */
+static struct kt_vcpu_analysis va;
 
 /* A healthy periodic vCPU: 1 ms period, due in 0.5 ms, hrtimer queued on CPU 3. */
 static void healthy(struct kt_vcpu *v)
@@ -40,7 +42,8 @@ static void healthy(struct kt_vcpu *v)
 	v->tsc.virtual_tsc_mult = 2791728742u;	/* ~2.6 cycles/ns with shift 1 */
 	v->tsc.virtual_tsc_shift = 1;
 	v->tsc.last_guest_tsc = 1000000;
-	v->delta_ns = t->target_expiration_ns - host.now.ns;
+	memset(&va, 0, sizeof(va));
+	va.delta_ns = t->target_expiration_ns - host.now.ns;
 }
 
 /* The seed's vCPU, as decoded, on a host whose now/TSC are the NMI registers. */
@@ -69,6 +72,7 @@ static void seed(struct kt_vcpu *v)
 	v->tsc.has_l1_tsc_scaling_ratio = true;
 	v->tsc.virtual_tsc_mult = SEED_VIRTUAL_TSC_MULT;
 	v->tsc.virtual_tsc_shift = SEED_VIRTUAL_TSC_SHIFT;
+	memset(&va, 0, sizeof(va));
 }
 
 static int setup_healthy(void **state)
@@ -111,7 +115,7 @@ static int setup_seed(void **state)
 static bool fires(bool (*d)(const struct kt_detect_in *, const struct kt_thresholds *,
 			    struct kt_finding *), const struct kt_vcpu *v, struct kt_finding *f)
 {
-	struct kt_detect_in in = { &host, v };
+	struct kt_detect_in in = { &host, v, &va };
 	memset(f, 0, sizeof(*f));
 	return d(&in, &th, f);
 }
@@ -129,9 +133,9 @@ static void test_healthy_fires_nothing(void **state)
 	(void)state;
 	struct kt_vcpu v;
 	healthy(&v);
-	kt_analyze_vcpu(&host, &th, &v);
-	assert_int_equal(v.nfindings, 0);
-	assert_true(v.has_tscdeadline_recomputed);
+	kt_analyze_vcpu(&host, &th, &v, &va);
+	assert_int_equal(va.nfindings, 0);
+	assert_true(va.has_tscdeadline_recomputed);
 }
 
 static void test_behind(void **state)
@@ -141,10 +145,10 @@ static void test_behind(void **state)
 	struct kt_finding f;
 	healthy(&v);
 	/* Exactly one period late: allowed (mid-update). */
-	v.delta_ns = -v.timer.period_ns;
+	va.delta_ns = -v.timer.period_ns;
 	assert_false(fires(kt_detect_behind, &v, &f));
 	/* 2.5 s late: BEHIND with the lag. */
-	v.delta_ns = -2500000000LL;
+	va.delta_ns = -2500000000LL;
 	assert_true(fires(kt_detect_behind, &v, &f));
 	assert_int_equal(f.flag, KT_FLAG_BEHIND);
 	assert_int_equal(num(&f, KT_Q_lag_ns), 2500000000LL);
@@ -156,9 +160,9 @@ static void test_behind(void **state)
 	assert_true(fires(kt_detect_behind, &v, &f));
 	assert_int_equal(num(&f, KT_Q_lag_ns), 2500000000LL);
 	/* ... but a pending timer a few periods late is a busy host, not BEHIND. */
-	v.delta_ns = -500000000;
+	va.delta_ns = -500000000;
 	assert_false(fires(kt_detect_behind, &v, &f));
-	v.delta_ns = -2500000000LL;
+	va.delta_ns = -2500000000LL;
 	/* Not re-armed any more: no hrtimer (TMICT 0 cancelled it). */
 	v.timer.hrtimer.queued = false;
 	v.timer.hrtimer.state = 0;
@@ -166,9 +170,9 @@ static void test_behind(void **state)
 	/* One-shot 0.5 s late is within the 1 s slack; 1.5 s is not. */
 	healthy(&v);
 	v.timer.mode = KT_MODE_ONESHOT;
-	v.delta_ns = -500000000;
+	va.delta_ns = -500000000;
 	assert_false(fires(kt_detect_behind, &v, &f));
-	v.delta_ns = -1500000000;
+	va.delta_ns = -1500000000;
 	assert_true(fires(kt_detect_behind, &v, &f));
 }
 
@@ -178,7 +182,7 @@ static void test_runaway(void **state)
 	struct kt_vcpu v;
 	struct kt_finding f;
 	seed(&v);
-	kt_analyze_vcpu(&host, &th, &v);
+	kt_analyze_vcpu(&host, &th, &v, &va);
 	assert_true(fires(kt_detect_runaway, &v, &f));
 	assert_int_equal(f.severity, KT_SEV_CRITICAL);
 	assert_int_equal((uint64_t)num(&f, KT_Q_iterations_left), 2578150528ULL);
@@ -200,7 +204,7 @@ static void test_runaway(void **state)
 	/* Below the threshold (lag of 10 periods): no runaway. */
 	host.fix = KT_FIX_VULNERABLE;
 	v.timer.target_expiration_ns = v.timer.hrtimer.softexpires_ns = SEED_NOW_NS - 10 * SEED_PERIOD_NS;
-	v.delta_ns = -10 * SEED_PERIOD_NS;
+	va.delta_ns = -10 * SEED_PERIOD_NS;
 	assert_false(fires(kt_detect_runaway, &v, &f));
 	/* ... unless the threshold is lowered. */
 	assert_int_equal(kt_thresholds_set(&th, "runaway_min_iterations=5"), 0);
@@ -214,7 +218,7 @@ static void test_storming(void **state)
 	struct kt_vcpu v;
 	struct kt_finding f;
 	seed(&v);
-	kt_analyze_vcpu(&host, &th, &v);
+	kt_analyze_vcpu(&host, &th, &v, &va);
 	assert_true(fires(kt_detect_storming, &v, &f));
 	assert_int_equal(num(&f, KT_Q_cpu), SEED_CPU);
 	/* Not running, not queued: no loop in progress. */
@@ -241,19 +245,19 @@ static void test_backwards(void **state)
 	struct kt_vcpu v;
 	struct kt_finding f;
 	seed(&v);
-	kt_analyze_vcpu(&host, &th, &v);
+	kt_analyze_vcpu(&host, &th, &v, &va);
 	assert_true(fires(kt_detect_backwards, &v, &f));	/* 1.01e19 > 2^63 */
 	assert_int_equal((uint64_t)num(&f, KT_Q_tscdeadline), SEED_TSCDEADLINE);
 	v.timer.tscdeadline = SEED_GUEST_TSC + 3818816;
 	assert_false(fires(kt_detect_backwards, &v, &f));
 	/* Guest TSC now 2 s of cycles before last_guest_tsc. */
 	v.tsc.virtual_tsc_khz = 2356694;
-	v.tsc.last_guest_tsc = v.guest_tsc_now + 2 * 2356694000ULL * 2;
+	v.tsc.last_guest_tsc = va.guest_tsc_now + 2 * 2356694000ULL * 2;
 	assert_true(fires(kt_detect_backwards, &v, &f));
 	/* this_tsc_nsec after now. */
 	setup_healthy(NULL);
 	healthy(&v);
-	kt_analyze_vcpu(&host, &th, &v);
+	kt_analyze_vcpu(&host, &th, &v, &va);
 	assert_false(fires(kt_detect_backwards, &v, &f));
 	v.tsc.this_tsc_nsec = (uint64_t)host.now.ns + 5000000000ULL;
 	assert_true(fires(kt_detect_backwards, &v, &f));
@@ -265,11 +269,11 @@ static void test_hv_erange(void **state)
 	struct kt_vcpu v;
 	struct kt_finding f;
 	seed(&v);
-	kt_analyze_vcpu(&host, &th, &v);
+	kt_analyze_vcpu(&host, &th, &v, &va);
 	assert_true(fires(kt_detect_hv_erange, &v, &f));
 	assert_int_equal(num(&f, KT_Q_preemption_timer_bits), 37);
 	/* A deadline one period ahead fits 37 bits. */
-	v.timer.tscdeadline = v.guest_tsc_now + 3818816;
+	v.timer.tscdeadline = va.guest_tsc_now + 3818816;
 	assert_false(fires(kt_detect_hv_erange, &v, &f));
 	/* VMX with the preemption timer off (set_hv_timer NULL): never. */
 	v.timer.tscdeadline = SEED_TSCDEADLINE;
@@ -330,19 +334,19 @@ static void test_seed_all_flags(void **state)
 	(void)state;
 	struct kt_vcpu v;
 	seed(&v);
-	kt_analyze_vcpu(&host, &th, &v);
-	assert_int_equal(v.delta_ns, SEED_DELTA_NS);
-	assert_int_equal(v.guest_tsc_now, SEED_GUEST_TSC);
+	kt_analyze_vcpu(&host, &th, &v, &va);
+	assert_int_equal(va.delta_ns, SEED_DELTA_NS);
+	assert_int_equal(va.guest_tsc_now, SEED_GUEST_TSC);
 	/* Recomputed within one period's cycles of the stored deadline. */
-	assert_int_equal(v.tscdeadline_recomputed - SEED_TSCDEADLINE, 3818812);
+	assert_int_equal(va.tscdeadline_recomputed - SEED_TSCDEADLINE, 3818812);
 	/* pending = 1 does not stop apic_timer_fn's re-arm: BEHIND all the same. */
-	assert_true(kt_vcpu_has_flag(&v, KT_FLAG_BEHIND));
-	assert_true(kt_vcpu_has_flag(&v, KT_FLAG_RUNAWAY));
-	assert_true(kt_vcpu_has_flag(&v, KT_FLAG_STORMING));
-	assert_true(kt_vcpu_has_flag(&v, KT_FLAG_BACKWARDS));
-	assert_true(kt_vcpu_has_flag(&v, KT_FLAG_HV_ERANGE));
-	assert_false(kt_vcpu_has_flag(&v, KT_FLAG_DESYNC));
-	assert_false(kt_vcpu_has_flag(&v, KT_FLAG_LOST));
+	assert_true(kt_vcpu_has_flag(&va, KT_FLAG_BEHIND));
+	assert_true(kt_vcpu_has_flag(&va, KT_FLAG_RUNAWAY));
+	assert_true(kt_vcpu_has_flag(&va, KT_FLAG_STORMING));
+	assert_true(kt_vcpu_has_flag(&va, KT_FLAG_BACKWARDS));
+	assert_true(kt_vcpu_has_flag(&va, KT_FLAG_HV_ERANGE));
+	assert_false(kt_vcpu_has_flag(&va, KT_FLAG_DESYNC));
+	assert_false(kt_vcpu_has_flag(&va, KT_FLAG_LOST));
 }
 
 static void test_thresholds_parse(void **state)
