@@ -51,8 +51,9 @@ void kt_json_kaddr(struct kt_json *j, const char *k, uint64_t addr);
 void kt_json_kdouble(struct kt_json *j, const char *k, double v);
 /* A u64 of the TSC domain (cycles, offsets, deadlines, ratios) that may pass
  * 2^53, where common JSON readers (jq, JavaScript) round: "k": v and its exact
- * string twin "k_hex": "0x..." (docs/SCHEMA.md). */
-void kt_json_ku64(struct kt_json *j, const char *k, uint64_t v);
+ * string twin "k_hex": "0x..." (docs/SCHEMA.md).  Both keys are the caller's
+ * (the renderers' KU64(name), declared once in render/keys.def). */
+void kt_json_ku64(struct kt_json *j, const char *k, const char *k_hex, uint64_t v);
 /* Ends the document with a newline. */
 void kt_json_end_doc(struct kt_json *j);
 

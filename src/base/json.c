@@ -131,12 +131,10 @@ void kt_json_kbool(struct kt_json *j, const char *k, bool v) { kt_json_key(j, k)
 void kt_json_kaddr(struct kt_json *j, const char *k, uint64_t a) { kt_json_key(j, k); kt_json_addr(j, a); }
 void kt_json_kdouble(struct kt_json *j, const char *k, double v) { kt_json_key(j, k); kt_json_double(j, v); }
 
-void kt_json_ku64(struct kt_json *j, const char *k, uint64_t v)
+void kt_json_ku64(struct kt_json *j, const char *k, const char *k_hex, uint64_t v)
 {
-	char twin[96];
 	kt_json_kuint(j, k, v);
-	snprintf(twin, sizeof(twin), "%s_hex", k);
-	kt_json_kaddr(j, twin, v);
+	kt_json_kaddr(j, k_hex, v);
 }
 
 void kt_json_end_doc(struct kt_json *j)

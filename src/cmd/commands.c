@@ -473,9 +473,9 @@ static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 		}
 		kt_json_key(&j, K(params));
 		kt_json_obj_begin(&j);
-		kt_json_ku64(&j, K(l1_tsc_offset), offset);
-		kt_json_ku64(&j, K(tsc_scaling_ratio), ratio);
-		kt_json_ku64(&j, K(default_tsc_scaling_ratio), caps.default_ratio);
+		kt_json_ku64(&j, KU64(l1_tsc_offset), offset);
+		kt_json_ku64(&j, KU64(tsc_scaling_ratio), ratio);
+		kt_json_ku64(&j, KU64(default_tsc_scaling_ratio), caps.default_ratio);
 		kt_json_kuint(&j, K(frac_bits), caps.frac_bits);
 		kt_json_kuint(&j, K(virtual_tsc_mult), mult);
 		kt_json_kint(&j, K(virtual_tsc_shift), shift);
@@ -492,8 +492,8 @@ static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 	}
 	if (have_now_tsc) {
 		if (o.json) {
-			kt_json_ku64(&j, K(host_tsc_now), h->now.host_tsc);
-			kt_json_ku64(&j, K(guest_tsc_now), guest_now);
+			kt_json_ku64(&j, KU64(host_tsc_now), h->now.host_tsc);
+			kt_json_ku64(&j, KU64(guest_tsc_now), guest_now);
 		} else {
 			fprintf(out, "host TSC at now %" PRIu64 " -> guest TSC %" PRIu64 "\n", h->now.host_tsc,
 				guest_now);
@@ -502,7 +502,7 @@ static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 	if (o.have_h) {
 		uint64_t g = kt_kvm_read_l1_tsc(&caps, offset, ratio, o.hst);
 		if (o.json)
-			kt_json_ku64(&j, K(guest_tsc), g);
+			kt_json_ku64(&j, KU64(guest_tsc), g);
 		else
 			fprintf(out, "host TSC %" PRIu64 " -> guest TSC %" PRIu64 " (0x%016" PRIx64 ")  [kvm_read_l1_tsc]\n",
 				o.hst, g, g);
@@ -512,7 +512,7 @@ static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 		if (ratio == caps.default_ratio) {
 			uint64_t host = o.g - offset;
 			if (o.json)
-				kt_json_ku64(&j, K(host_tsc), host);
+				kt_json_ku64(&j, KU64(host_tsc), host);
 			else
 				fprintf(out, "guest TSC %" PRIu64 " -> host TSC %" PRIu64 "\n", o.g, host);
 		} else if (!o.json) {
@@ -532,9 +532,9 @@ static enum kt_cmd_status body_kvmtsc(struct run *r, FILE *out, FILE *err)
 	if (o.have_d) {
 		uint64_t cyc = kt_nsec_to_cycles((uint64_t)o.d, mult, shift);
 		if (o.json) {
-			kt_json_ku64(&j, K(delta_cycles), cyc);
+			kt_json_ku64(&j, KU64(delta_cycles), cyc);
 			if (have_now_tsc)
-				kt_json_ku64(&j, K(tscdeadline), guest_now + cyc);
+				kt_json_ku64(&j, KU64(tscdeadline), guest_now + cyc);
 		} else {
 			fprintf(out, "%" PRId64 " ns -> %" PRIu64 " cycles  [nsec_to_cycles, delta as u64%s]\n",
 				o.d, cyc, o.d < 0 ? ": NEGATIVE, wraps" : "");

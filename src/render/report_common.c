@@ -144,7 +144,7 @@ void kt_json_head(struct kt_json *j, const char *command, const struct kt_host *
 	kt_json_kstr(j, K(clocksource), h->now.clocksource);
 	/* null when unknown: nothing computed from it is printed either. */
 	if (h->now.has_host_tsc) {
-		kt_json_ku64(j, K(host_tsc), h->now.host_tsc);
+		kt_json_ku64(j, KU64(host_tsc), h->now.host_tsc);
 		kt_json_kuint(j, K(host_tsc_error_cycles), h->now.host_tsc_err);
 	} else {
 		kt_json_key(j, K(host_tsc));
@@ -156,7 +156,7 @@ void kt_json_head(struct kt_json *j, const char *command, const struct kt_host *
 	}
 	kt_json_kstr(j, K(host_tsc_source), h->now.host_tsc_source);
 	if (h->now.host_tsc_floor)
-		kt_json_ku64(j, K(host_tsc_floor), h->now.host_tsc_floor);
+		kt_json_ku64(j, KU64(host_tsc_floor), h->now.host_tsc_floor);
 	kt_json_obj_end(j);
 	kt_json_kstr(j, K(fix_status), kt_fix_name(h->fix));
 	kt_json_kstr(j, K(fix_summary), h->fix_evidence);
@@ -178,12 +178,24 @@ void kt_json_head(struct kt_json *j, const char *command, const struct kt_host *
 	kt_json_kbool(j, K(hv_timer), h->hv_timer);
 	kt_json_kstr(j, K(hv_timer_evidence), h->hv_timer_evidence);
 	kt_json_kuint(j, K(tsc_scaling_ratio_frac_bits), h->caps.frac_bits);
-	kt_json_ku64(j, K(default_tsc_scaling_ratio), h->caps.default_ratio);
+	kt_json_ku64(j, KU64(default_tsc_scaling_ratio), h->caps.default_ratio);
 	kt_json_kuint(j, K(min_timer_period_us), h->min_timer_period_us);
 	if (h->is_vmx)
 		kt_json_kuint(j, K(cpu_preemption_timer_multi), h->preemption_timer_multi);
 	kt_json_obj_end(j);
 }
+
+/* The JSON keys of a finding's numbers, from keys.def: each number of
+ * finding.def must be a key there (KT_K_name), an unsigned one (kind U) a
+ * KT_KEY_U64 with its _hex twin, or this does not compile. */
+#define QTY_KEYS_S(name) { KT_K_##name, KT_K_##name }
+#define QTY_KEYS_A(name) { KT_K_##name, KT_K_##name }
+#define QTY_KEYS_U(name) { KT_K_##name, KT_K_##name##_hex }
+static const struct { enum kt_key key, hex; } qty_keys[KT_Q_COUNT] = {
+#define KT_Q(name, kind) [KT_Q_##name] = QTY_KEYS_##kind(name),
+#include "kvmtimer/finding.def"
+#undef KT_Q
+};
 
 void kt_json_findings(struct kt_json *j, const struct kt_finding *f, int n)
 {
@@ -195,12 +207,15 @@ void kt_json_findings(struct kt_json *j, const struct kt_finding *f, int n)
 		kt_json_kstr(j, K(reason), f[i].reason);
 		for (int k = 0; k < f[i].nnum; k++) {
 			enum kt_qty q = f[i].num[k].q;
+			if ((unsigned)q >= KT_Q_COUNT)
+				continue;
+			const char *key = kt_keys[qty_keys[q].key];
 			if (kt_qty_addr(q))
-				kt_json_kaddr(j, kt_qty_name(q), (uint64_t)f[i].num[k].value);
+				kt_json_kaddr(j, key, (uint64_t)f[i].num[k].value);
 			else if (kt_qty_unsigned(q))
-				kt_json_ku64(j, kt_qty_name(q), (uint64_t)f[i].num[k].value);
+				kt_json_ku64(j, key, kt_keys[qty_keys[q].hex], (uint64_t)f[i].num[k].value);
 			else
-				kt_json_kint(j, kt_qty_name(q), f[i].num[k].value);
+				kt_json_kint(j, key, f[i].num[k].value);
 		}
 		kt_json_obj_end(j);
 	}
@@ -263,16 +278,16 @@ void kt_json_vcpu(struct kt_json *j, const struct kt_host *h, const struct kt_an
 		kt_json_kint(j, K(period_ns), t->period_ns);
 		kt_json_kint(j, K(target_expiration_ns), t->target_expiration_ns);
 		kt_json_kint(j, K(delta_ns), va->delta_ns);
-		kt_json_ku64(j, K(tscdeadline), t->tscdeadline);
+		kt_json_ku64(j, KU64(tscdeadline), t->tscdeadline);
 		if (va->has_tscdeadline_recomputed) {
-			kt_json_ku64(j, K(tscdeadline_recomputed), va->tscdeadline_recomputed);
+			kt_json_ku64(j, KU64(tscdeadline_recomputed), va->tscdeadline_recomputed);
 		} else {
 			kt_json_key(j, K(tscdeadline_recomputed));
 			kt_json_null(j);
 			kt_json_key(j, K(tscdeadline_recomputed_hex));
 			kt_json_null(j);
 		}
-		kt_json_ku64(j, K(expired_tscdeadline), t->expired_tscdeadline);
+		kt_json_ku64(j, KU64(expired_tscdeadline), t->expired_tscdeadline);
 		if (t->has_timer_advance_ns)
 			kt_json_kuint(j, K(timer_advance_ns), t->timer_advance_ns);
 		if (t->has_advance_expire_delta)
@@ -288,19 +303,19 @@ void kt_json_vcpu(struct kt_json *j, const struct kt_host *h, const struct kt_an
 	}
 	kt_json_key(j, K(tsc));
 	kt_json_obj_begin(j);
-	kt_json_ku64(j, K(l1_tsc_offset), v->tsc.l1_tsc_offset);
-	kt_json_ku64(j, K(tsc_offset), v->tsc.tsc_offset);
+	kt_json_ku64(j, KU64(l1_tsc_offset), v->tsc.l1_tsc_offset);
+	kt_json_ku64(j, KU64(tsc_offset), v->tsc.tsc_offset);
 	if (v->tsc.has_l1_tsc_scaling_ratio)
-		kt_json_ku64(j, K(l1_tsc_scaling_ratio), v->tsc.l1_tsc_scaling_ratio);
-	kt_json_ku64(j, K(tsc_scaling_ratio), v->tsc.tsc_scaling_ratio);
+		kt_json_ku64(j, KU64(l1_tsc_scaling_ratio), v->tsc.l1_tsc_scaling_ratio);
+	kt_json_ku64(j, KU64(tsc_scaling_ratio), v->tsc.tsc_scaling_ratio);
 	kt_json_kuint(j, K(virtual_tsc_khz), v->tsc.virtual_tsc_khz);
 	kt_json_kuint(j, K(virtual_tsc_mult), v->tsc.virtual_tsc_mult);
 	kt_json_kint(j, K(virtual_tsc_shift), v->tsc.virtual_tsc_shift);
-	kt_json_ku64(j, K(last_guest_tsc), v->tsc.last_guest_tsc);
-	kt_json_ku64(j, K(last_host_tsc), v->tsc.last_host_tsc);
+	kt_json_ku64(j, KU64(last_guest_tsc), v->tsc.last_guest_tsc);
+	kt_json_ku64(j, KU64(last_host_tsc), v->tsc.last_host_tsc);
 	kt_json_kuint(j, K(this_tsc_nsec), v->tsc.this_tsc_nsec);
 	if (va->has_guest_tsc_now)
-		kt_json_ku64(j, K(guest_tsc_now), va->guest_tsc_now);
+		kt_json_ku64(j, KU64(guest_tsc_now), va->guest_tsc_now);
 	kt_json_obj_end(j);
 	kt_json_key(j, K(flags));
 	kt_json_arr_begin(j);

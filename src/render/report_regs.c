@@ -175,13 +175,8 @@ void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c)
 		kt_json_kstr(j, K(catchup_function), c->catchup_fn);
 	kt_json_key(j, K(registers));
 	kt_json_obj_begin(j);
-	for (int r = 0; r < KT_NREGS; r++) {
-		char k[16];
-		snprintf(k, sizeof(k), "%s", kt_reg_name(r));
-		for (char *p = k; *p; p++)
-			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-		kt_json_kaddr(j, k, c->regs->r[r]);
-	}
+	for (int r = 0; r < KT_NREGS; r++)
+		kt_json_kaddr(j, kt_reg_key(r), c->regs->r[r]);
 	kt_json_obj_end(j);
 	kt_json_key(j, K(note));
 	kt_json_obj_begin(j);

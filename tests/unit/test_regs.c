@@ -318,6 +318,23 @@ static void test_seed_replay(void **state)
 				    "\"now_ns\":37219008123141068,\"exact\":true}"));
 	/* No variable invented from a register the code did not explain. */
 	assert_null(strstr(doc, "\"name\":\"tscl\""));
+	/* Every register under its keys.def key, in pt_regs order, nothing between. */
+	static const char *const regs[] = {
+		"r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax",
+		"rcx", "rdx", "rsi", "rdi", "orig_rax", "rip", "cs", "rflags", "rsp", "ss",
+	};
+	const char *p = strstr(doc, "\"registers\":{");
+	assert_non_null(p);
+	p += strlen("\"registers\":{");
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		char key[24];
+		int n = snprintf(key, sizeof(key), "%s\"%s\":\"0x", i ? "," : "", regs[i]);
+		if (strncmp(p, key, (size_t)n))
+			fail_msg("register %zu: expected %s at: %.40s", i, key, p);
+		p = strchr(p + n, '"') + 1;
+	}
+	assert_int_equal(*p, '}');
+	assert_non_null(strstr(doc, "\"rbx\":\"0xfff0103f91be678e\""));	/* delta, as RBX */
 	free(doc);
 }
 
