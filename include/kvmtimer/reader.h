@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include "kvmtimer/error.h"
 
+struct kt_regs;
+struct kt_var;
+
 struct kt_reader_ops {
 	/* Read len bytes at kernel virtual address addr: KT_OK or KT_EFAULT.
 	 * Must never longjmp/abort (crash: RETURN_ON_ERROR|QUIET). */
@@ -54,6 +57,19 @@ struct kt_reader_ops {
 	/* Path of the debug file with DWARF for the code at addr: vmlinux's, or
 	 * the loaded module's (kvm.ko...).  KT_ENOENT when none.  May be NULL. */
 	enum kt_status (*debuginfo_path)(void *ctx, uint64_t addr, char *buf, size_t len);
+	/* DWARF answers at function+offset in the debug file `path` (a
+	 * debuginfo_path answer) for the register set regs, memory read through
+	 * this reader: the variables live there (as kt_dwarf_vars_at) and the
+	 * caller's registers (as kt_dwarf_unwind), kvmtimer/dwarf_vars.h.  NULL:
+	 * the core asks libdw itself (the CLI, crash); a snapshot of a dump
+	 * (tests/snapshot/) answers with what was recorded.  May be NULL. */
+	enum kt_status (*dwarf_vars_at)(void *ctx, const char *path, const char *function,
+					uint64_t offset, const struct kt_regs *regs,
+					struct kt_var *vars, int max, int *n, char *chain,
+					size_t chainlen, struct kt_err *err);
+	enum kt_status (*dwarf_unwind)(void *ctx, const char *path, const char *function,
+				       uint64_t offset, const struct kt_regs *regs,
+				       struct kt_regs *caller, struct kt_err *err);
 };
 
 struct kt_reader {

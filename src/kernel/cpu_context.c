@@ -194,6 +194,36 @@ static enum kt_status env_read(void *ctx, uint64_t addr, void *buf, size_t len)
 	return kt_read(ctx, addr, buf, len);
 }
 
+/* DWARF questions: to the reader when it answers them itself (a snapshot),
+ * else to libdw through the session's cache of opened debug files. */
+static enum kt_status vars_at(struct kt_session *s, const char *path, const char *function,
+			      uint64_t offset, const struct kt_regs *regs, struct kt_var *vars,
+			      int max, int *n, char *chain, size_t chainlen, struct kt_err *err)
+{
+	const struct kt_reader *r = &s->reader;
+	if (r->ops->dwarf_vars_at)
+		return r->ops->dwarf_vars_at(r->ctx, path, function, offset, regs, vars, max, n,
+					     chain, chainlen, err);
+	if (!s->dwarf && !(s->dwarf = kt_dwarf_new()))
+		return kt_err_set(err, KT_ENOMEM, 0, "out of memory");
+	struct kt_dwarf_env env = { .regs = regs, .read = env_read, .ctx = (void *)r };
+	return kt_dwarf_vars_at(s->dwarf, path, function, offset, &env, vars, max, n, chain,
+				chainlen, err);
+}
+
+static enum kt_status unwind(struct kt_session *s, const char *path, const char *function,
+			     uint64_t offset, const struct kt_regs *regs, struct kt_regs *caller,
+			     struct kt_err *err)
+{
+	const struct kt_reader *r = &s->reader;
+	if (r->ops->dwarf_unwind)
+		return r->ops->dwarf_unwind(r->ctx, path, function, offset, regs, caller, err);
+	if (!s->dwarf && !(s->dwarf = kt_dwarf_new()))
+		return kt_err_set(err, KT_ENOMEM, 0, "out of memory");
+	struct kt_dwarf_env env = { .regs = regs, .read = env_read, .ctx = (void *)r };
+	return kt_dwarf_unwind(s->dwarf, path, function, offset, &env, caller, err);
+}
+
 const struct kt_var *kt_context_var(const struct kt_cpu_context *c, const char *name)
 {
 	for (int i = 0; i < c->nvars; i++)
@@ -210,7 +240,6 @@ static void load_vars(struct kt_session *s, struct kt_cpu_context *c)
 	const struct kt_reader *r = &s->reader;
 	char path[4096];
 	struct kt_err e = { 0 };
-	struct kt_dwarf_env env = { .regs = c->regs, .read = env_read, .ctx = &s->reader };
 
 	c->vars_done = true;
 	if (!c->func[0]) {
@@ -226,12 +255,8 @@ static void load_vars(struct kt_session *s, struct kt_cpu_context *c)
 			code_vars(s, c);
 		return;
 	}
-	if (!s->dwarf && !(s->dwarf = kt_dwarf_new())) {
-		snprintf(c->vars_err, sizeof(c->vars_err), "out of memory");
-		return;
-	}
-	if (kt_dwarf_vars_at(s->dwarf, path, c->func, c->func_off, &env, c->vars, KT_CTX_VARS,
-			     &c->nvars, c->chain, sizeof(c->chain), &e) != KT_OK) {
+	if (vars_at(s, path, c->func, c->func_off, c->regs, c->vars, KT_CTX_VARS, &c->nvars,
+		    c->chain, sizeof(c->chain), &e) != KT_OK) {
 		snprintf(c->vars_err, sizeof(c->vars_err), "%s", e.msg);
 		if (c->in_catchup)
 			code_vars(s, c);
@@ -487,8 +512,7 @@ static void walk_frames(struct kt_session *s, struct kt_cpu_context *c, const ch
 		struct kt_frame *f = &c->frames[c->nframes - 1];
 		/* Caller frames: the call instruction's row (return address - 1). */
 		uint64_t look = f->off - (c->nframes > 1);
-		struct kt_dwarf_env env = { .regs = &fr, .read = env_read, .ctx = &s->reader };
-		if (kt_dwarf_unwind(s->dwarf, path, f->func, look, &env, &next, &e) != KT_OK) {
+		if (unwind(s, path, f->func, look, &fr, &next, &e) != KT_OK) {
 			snprintf(c->unwind_stop, sizeof(c->unwind_stop), "%s", e.msg);
 			return;
 		}
@@ -529,8 +553,8 @@ static void walk_frames(struct kt_session *s, struct kt_cpu_context *c, const ch
 		int got = 0;
 		char chain[sizeof(c->chain)];
 		if (c->nvars < KT_CTX_VARS &&
-		    kt_dwarf_vars_at(s->dwarf, path, n->func, n->off - 1, &env, c->vars + c->nvars,
-				     KT_CTX_VARS - c->nvars, &got, chain, sizeof(chain), &e) == KT_OK)
+		    vars_at(s, path, n->func, n->off - 1, &fr, c->vars + c->nvars,
+			    KT_CTX_VARS - c->nvars, &got, chain, sizeof(chain), &e) == KT_OK)
 			c->nvars += got;
 	}
 }

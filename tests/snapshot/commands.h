@@ -21,6 +21,8 @@ static const char *const kt_golden_cmds[][KT_GOLDEN_MAXARGS] = {
 	{ "kvmhrtimer", "-j" },
 	{ "kvmhrtimer", "-k" },
 	{ "kvmhrtimer", "-k", "-j", "-c", "0" },
+	{ "kvmregs" },
+	{ "kvmregs", "-j" },
 	{ "kvmtsc", "@VCPU", "-d", "1000000" },
 	{ "kvmtsc", "-j", "@VCPU", "-d", "1000000" },
 	{ "kvmtsc", "-m", "2199023255", "-s", "-1", "-d", "-5000" },

@@ -8,7 +8,11 @@
  * Runs every command of commands.h (the golden tests' list) through the
  * CLI's reader (libdw + libkdumpfile) wrapped in a recorder, and writes every
  * answer the core got (memory read, symbols, member offsets and sizes, per-CPU
- * offsets, VMCOREINFO) as a text snapshot; snapshot.h describes the format.
+ * offsets, VMCOREINFO, the CPUs' NT_PRSTATUS notes, which debug file holds
+ * an address, and the DWARF answers kvmregs gets: variables at a PC and
+ * CFI unwinds, asked of libdw here) as a text snapshot; snapshot.h describes
+ * the format.  Debug files are named by their file name only, so a snapshot
+ * holds no path of the machine that recorded it.
  * golden.c replays it for tests/golden/; fuzz/fuzz_walk.c replays it and lets
  * libFuzzer mutate the memory and the layout, so the walkers and decoders see
  * a real host damaged in ways a dump factory cannot plan.
@@ -19,7 +23,9 @@
 #include <string.h>
 #include "commands.h"
 #include "kvmtimer/commands.h"
+#include "kvmtimer/dwarf_vars.h"
 #include "reader_dwarf.h"
+#include "snapline.h"
 
 struct rec_read { uint64_t addr; size_t len; unsigned char *bytes; };
 
@@ -28,6 +34,10 @@ struct rec {
 	FILE *meta;		/* every non-memory answer, one line each, deduplicated later */
 	struct rec_read *reads;
 	size_t nreads, cap;
+	struct kt_dwarf *dwarf;	/* the DWARF questions, asked of libdw here */
+	/* Debug files: the name the core is given, and the real path. */
+	struct { char name[256], path[4096]; } files[32];
+	int nfiles;
 };
 
 static struct rec R;
@@ -155,11 +165,151 @@ static enum kt_status r_load(void *ctx, const char *module, struct kt_err *err)
 	return R.inner->ops->load_module_debuginfo(R.inner->ctx, module, err);
 }
 
+/* The note's descriptor as read (at most len bytes), or the error. */
+static enum kt_status r_prstatus(void *ctx, int cpu, void *buf, size_t len, size_t *got,
+				 struct kt_err *err)
+{
+	(void)ctx;
+	size_t g = 0;
+	enum kt_status st = R.inner->ops->cpu_prstatus ?
+		R.inner->ops->cpu_prstatus(R.inner->ctx, cpu, buf, len, &g, err) :
+		kt_err_set(err, KT_ENOENT, 0, "this reader has no ELF notes");
+	fprintf(R.meta, "prstatus %d %d %zu ", cpu, (int)st, st == KT_OK ? g : 0);
+	if (st == KT_OK)
+		for (size_t i = 0; i < (g < len ? g : len); i++)
+			fprintf(R.meta, "%02x", ((unsigned char *)buf)[i]);
+	else
+		fputc('-', R.meta);
+	fputc(' ', R.meta);
+	snapline_put(R.meta, st == KT_OK ? "" : err->msg);
+	fputc('\n', R.meta);
+	*got = g;
+	return st;
+}
+
+/* The debug file's name (its last path component) stands for it. */
+static enum kt_status r_debuginfo_path(void *ctx, uint64_t addr, char *buf, size_t len)
+{
+	(void)ctx;
+	char path[4096];
+	if (!R.inner->ops->debuginfo_path ||
+	    R.inner->ops->debuginfo_path(R.inner->ctx, addr, path, sizeof(path)) != KT_OK) {
+		fprintf(R.meta, "dpath %#llx -\n", (unsigned long long)addr);
+		return KT_ENOENT;
+	}
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	int i = 0;
+	while (i < R.nfiles && strcmp(R.files[i].name, b))
+		i++;
+	if (i == R.nfiles && i < 32) {
+		snprintf(R.files[i].name, sizeof(R.files[i].name), "%.255s", b);
+		snprintf(R.files[i].path, sizeof(R.files[i].path), "%s", path);
+		R.nfiles++;
+	} else if (i < R.nfiles && strcmp(R.files[i].path, path)) {
+		fprintf(stderr, "kt-record: two debug files named %s\n", b);
+		abort();
+	}
+	fprintf(R.meta, "dpath %#llx ", (unsigned long long)addr);
+	snapline_put(R.meta, b);
+	fputc('\n', R.meta);
+	snprintf(buf, len, "%s", b);
+	return KT_OK;
+}
+
+static const char *real_path(const char *name)
+{
+	for (int i = 0; i < R.nfiles; i++)
+		if (!strcmp(R.files[i].name, name))
+			return R.files[i].path;
+	return name;
+}
+
+/* libdw's messages name the file by its path: by its name in a snapshot. */
+static void unpath(struct kt_err *err, const char *name, const char *path)
+{
+	char *p = strstr(err->msg, path);
+	if (!p || !strcmp(name, path))
+		return;
+	char tail[sizeof(err->msg)];
+	snprintf(tail, sizeof(tail), "%s", p + strlen(path));
+	snprintf(p, sizeof(err->msg) - (size_t)(p - err->msg), "%s%s", name, tail);
+}
+
+static void put_key(const char *path, const char *function, uint64_t offset,
+		    const struct kt_regs *regs)
+{
+	char k[4096 + KT_NREGS * 17 + 64];
+	snapline_key(path, function, offset, regs, k, sizeof(k));
+	fprintf(R.meta, "%s ", k);
+}
+
+static enum kt_status r_dwarf_vars_at(void *ctx, const char *path, const char *function,
+				      uint64_t offset, const struct kt_regs *regs,
+				      struct kt_var *vars, int max, int *n, char *chain,
+				      size_t chainlen, struct kt_err *err)
+{
+	(void)ctx;
+	const char *real = real_path(path);
+	struct kt_dwarf_env env = { .regs = regs, .read = r_read, .ctx = NULL };
+	*n = 0;
+	chain[0] = 0;
+	enum kt_status st = kt_dwarf_vars_at(R.dwarf, real, function, offset, &env, vars, max, n,
+					     chain, chainlen, err);
+	if (st != KT_OK)
+		unpath(err, path, real);
+	fprintf(R.meta, "dvars ");
+	put_key(path, function, offset, regs);
+	fprintf(R.meta, "%d %#llx ", (int)st, (unsigned long long)(st ? err->addr : 0));
+	snapline_put(R.meta, st ? err->msg : "");
+	fprintf(R.meta, " %d ", st == KT_OK ? *n : 0);
+	snapline_put(R.meta, st == KT_OK ? chain : "");
+	fputc('\n', R.meta);
+	for (int i = 0; st == KT_OK && i < *n; i++) {
+		const struct kt_var *v = &vars[i];
+		fprintf(R.meta, "dvar ");
+		snapline_put(R.meta, v->name);
+		fputc(' ', R.meta);
+		snapline_put(R.meta, v->scope);
+		fprintf(R.meta, " %d %d ", v->inlined, v->param);
+		snapline_put(R.meta, v->type);
+		fprintf(R.meta, " %u %d %d %d ", v->byte_size, v->is_signed, v->is_pointer, (int)v->kind);
+		snapline_put(R.meta, v->where);
+		fprintf(R.meta, " %d %#llx %#llx %d %u\n", v->reg, (unsigned long long)v->addr,
+			(unsigned long long)v->value, v->has_value, v->frame);
+	}
+	return st;
+}
+
+static enum kt_status r_dwarf_unwind(void *ctx, const char *path, const char *function,
+				     uint64_t offset, const struct kt_regs *regs,
+				     struct kt_regs *caller, struct kt_err *err)
+{
+	(void)ctx;
+	const char *real = real_path(path);
+	struct kt_dwarf_env env = { .regs = regs, .read = r_read, .ctx = NULL };
+	memset(caller, 0, sizeof(*caller));
+	enum kt_status st = kt_dwarf_unwind(R.dwarf, real, function, offset, &env, caller, err);
+	if (st != KT_OK)
+		unpath(err, path, real);
+	char k[KT_NREGS * 17 + 32];
+	fprintf(R.meta, "dunwind ");
+	put_key(path, function, offset, regs);
+	fprintf(R.meta, "%d %#llx ", (int)st, (unsigned long long)(st ? err->addr : 0));
+	snapline_put(R.meta, st ? err->msg : "");
+	snapline_regs(caller, k, sizeof(k));
+	fprintf(R.meta, " %s %d %#llx %d\n", k, (int)caller->source,
+		(unsigned long long)caller->where, caller->pid);
+	return st;
+}
+
 static const struct kt_reader_ops rec_ops = {
 	.read = r_read, .symbol = r_symbol, .symbol_name = r_symbol_name,
 	.member_offset = r_moff, .member_size = r_msize, .type_size = r_tsize,
 	.var_member_offset = r_varoff, .member_bit_offset = r_mbit, .nr_cpus = r_nr_cpus,
 	.percpu_offset = r_percpu, .vmcoreinfo = r_info, .load_module_debuginfo = r_load,
+	.cpu_prstatus = r_prstatus, .debuginfo_path = r_debuginfo_path,
+	.dwarf_vars_at = r_dwarf_vars_at, .dwarf_unwind = r_dwarf_unwind,
 };
 
 static int cmp_read(const void *a, const void *b)
@@ -205,6 +355,9 @@ static int record(const struct kt_reader *inner, const char *label, const char *
 	size_t metalen = 0;
 	R.inner = inner;
 	R.meta = open_memstream(&metabuf, &metalen);
+	R.dwarf = kt_dwarf_new();
+	if (!R.dwarf)
+		abort();
 	struct kt_reader rr = { &rec_ops, NULL };
 	struct kt_session *s = kt_session_new(&rr);
 	char *obuf = NULL;
@@ -238,6 +391,7 @@ static int record(const struct kt_reader *inner, const char *label, const char *
 	}
 	fclose(sink);
 	kt_session_free(s);
+	kt_dwarf_free(R.dwarf);
 	fclose(R.meta);
 
 	FILE *fp = fopen(outpath, "w");

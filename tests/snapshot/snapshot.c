@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
+#include "snapline.h"
 #include "snapshot.h"
 
 #define GROW(arr, n) do { \
@@ -54,6 +55,131 @@ static void add_layout(struct snapshot *s, enum snap_kind k, const char *a, cons
 	l->orig = l->value = v;
 }
 
+/* Split line into at most max space-separated words (in place); their count. */
+static int words(char *line, char **w, int max)
+{
+	int n = 0;
+	char *save = NULL;
+	for (char *t = strtok_r(line, " ", &save); t && n < max; t = strtok_r(NULL, " ", &save))
+		w[n++] = t;
+	return n;
+}
+
+static char *text(const char *w)
+{
+	char buf[1024];
+	return strdup(snapline_get(w, buf, sizeof(buf)));
+}
+
+static struct snap_dwarf *find_dwarf(struct snap_dwarf *t, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(t[i].key, key))
+			return &t[i];
+	return NULL;
+}
+
+/* A dvars or dunwind line: its question and the answer's status; NULL when
+ * the question was seen before (the first answer holds) or the line is bad. */
+static struct snap_dwarf *add_dwarf(struct snap_dwarf **t, size_t *n, char **w, int nw, int need)
+{
+	char key[8192];
+	if (nw < need)
+		return NULL;
+	snprintf(key, sizeof(key), "%s %s %s %s", w[1], w[2], w[3], w[4]);
+	if (find_dwarf(*t, *n, key))
+		return NULL;
+	GROW(*t, *n);
+	struct snap_dwarf *d = &(*t)[(*n)++];
+	memset(d, 0, sizeof(*d));
+	d->key = strdup(key);
+	d->st = atoi(w[5]);
+	d->err_addr = strtoull(w[6], NULL, 16);
+	d->msg = text(w[7]);
+	return d;
+}
+
+/* kvmregs' answers (snapshot.h); 0, or -1 for a line of none of these kinds. */
+static int load_regs_line(struct snapshot *s, char *line, struct snap_dwarf **cur)
+{
+	char *w[20];
+	int nw = words(line, w, 20);
+	if (!nw)
+		return -1;
+	if (!strcmp(w[0], "prstatus") && nw == 6) {
+		int cpu = atoi(w[1]);
+		for (size_t i = 0; i < s->nprstatus; i++)
+			if (s->prstatus[i].cpu == cpu)
+				return 0;
+		GROW(s->prstatus, s->nprstatus);
+		struct snap_prstatus *p = &s->prstatus[s->nprstatus++];
+		memset(p, 0, sizeof(*p));
+		p->cpu = cpu;
+		p->st = atoi(w[2]);
+		p->got = strtoull(w[3], NULL, 10);
+		if (strcmp(w[4], "-")) {
+			p->len = strlen(w[4]) / 2;
+			p->bytes = malloc(p->len ? p->len : 1);
+			for (size_t i = 0; i < p->len; i++)
+				p->bytes[i] = (unsigned char)(hexval(w[4][2 * i]) << 4 | hexval(w[4][2 * i + 1]));
+		}
+		p->msg = text(w[5]);
+		return 0;
+	}
+	if (!strcmp(w[0], "dpath") && nw == 3) {
+		uint64_t addr = strtoull(w[1], NULL, 16);
+		for (size_t i = 0; i < s->ndpaths; i++)
+			if (s->dpaths[i].addr == addr)
+				return 0;
+		GROW(s->dpaths, s->ndpaths);
+		s->dpaths[s->ndpaths].addr = addr;
+		s->dpaths[s->ndpaths++].name = strcmp(w[2], "-") ? text(w[2]) : NULL;
+		return 0;
+	}
+	if (!strcmp(w[0], "dvars")) {
+		*cur = add_dwarf(&s->dvars, &s->ndvars, w, nw, 10);
+		if (*cur)
+			(*cur)->chain = text(w[9]);
+		return 0;
+	}
+	if (!strcmp(w[0], "dvar") && nw == 16) {
+		struct snap_dwarf *d = *cur;
+		if (!d)
+			return 0;	/* a repeated question's variables */
+		GROW(d->vars, (size_t)d->nvars);
+		struct kt_var *v = &d->vars[d->nvars++];
+		memset(v, 0, sizeof(*v));
+		snapline_get(w[1], v->name, sizeof(v->name));
+		snapline_get(w[2], v->scope, sizeof(v->scope));
+		v->inlined = atoi(w[3]);
+		v->param = atoi(w[4]);
+		snapline_get(w[5], v->type, sizeof(v->type));
+		v->byte_size = (unsigned)atoi(w[6]);
+		v->is_signed = atoi(w[7]);
+		v->is_pointer = atoi(w[8]);
+		v->kind = (enum kt_var_kind)atoi(w[9]);
+		snapline_get(w[10], v->where, sizeof(v->where));
+		v->reg = atoi(w[11]);
+		v->addr = strtoull(w[12], NULL, 16);
+		v->value = strtoull(w[13], NULL, 16);
+		v->has_value = atoi(w[14]);
+		v->frame = (unsigned)atoi(w[15]);
+		return 0;
+	}
+	if (!strcmp(w[0], "dunwind")) {
+		struct snap_dwarf *d = add_dwarf(&s->dunwinds, &s->ndunwinds, w, nw, 12);
+		if (d) {
+			snapline_get_regs(w[8], &d->caller);
+			d->caller.source = (enum kt_regs_source)atoi(w[9]);
+			d->caller.where = strtoull(w[10], NULL, 16);
+			d->caller.pid = atoi(w[11]);
+		}
+		*cur = NULL;
+		return 0;
+	}
+	return -1;
+}
+
 int snap_load(struct snapshot *s, const char *path)
 {
 	memset(s, 0, sizeof(*s));
@@ -65,6 +191,7 @@ int snap_load(struct snapshot *s, const char *path)
 	size_t cap = 1 << 20;
 	char *line = malloc(cap);
 	char a[256], b[256], c[256];
+	struct snap_dwarf *cur = NULL;	/* the dvars line the dvar lines belong to */
 	while (gzgets(gz, line, (int)cap)) {
 		size_t n = strlen(line);
 		while (n == cap - 1 && line[n - 1] != '\n') {	/* long mem line */
@@ -81,6 +208,12 @@ int snap_load(struct snapshot *s, const char *path)
 		int cpu;
 		if (line[0] == '#' || !line[0])
 			continue;
+		if (!strncmp(line, "prstatus ", 9) || !strncmp(line, "dpath ", 6) ||
+		    !strncmp(line, "dvar", 4) || !strncmp(line, "dunwind ", 8)) {
+			load_regs_line(s, line, &cur);
+			continue;
+		}
+		cur = NULL;
 		if (!strncmp(line, "mem ", 4)) {
 			char *sp = strchr(line + 4, ' ');
 			if (!sp)
@@ -189,6 +322,26 @@ void snap_free(struct snapshot *s)
 		free(s->info[i].key);
 		free(s->info[i].value);
 	}
+	for (size_t i = 0; i < s->nprstatus; i++) {
+		free(s->prstatus[i].bytes);
+		free(s->prstatus[i].msg);
+	}
+	for (size_t i = 0; i < s->ndpaths; i++)
+		free(s->dpaths[i].name);
+	for (int k = 0; k < 2; k++) {
+		struct snap_dwarf *t = k ? s->dunwinds : s->dvars;
+		size_t n = k ? s->ndunwinds : s->ndvars;
+		for (size_t i = 0; i < n; i++) {
+			free(t[i].key);
+			free(t[i].msg);
+			free(t[i].chain);
+			free(t[i].vars);
+		}
+	}
+	free(s->prstatus);
+	free(s->dpaths);
+	free(s->dvars);
+	free(s->dunwinds);
 	free(s->regions);
 	free(s->layout);
 	free(s->syms);
@@ -338,9 +491,92 @@ static enum kt_status sn_info(void *ctx, const char *key, char *buf, size_t len)
 	return KT_ENOENT;
 }
 
+static enum kt_status sn_prstatus(void *ctx, int cpu, void *buf, size_t len, size_t *got,
+				  struct kt_err *err)
+{
+	struct snapshot *s = ctx;
+	*got = 0;
+	for (size_t i = 0; i < s->nprstatus; i++) {
+		const struct snap_prstatus *p = &s->prstatus[i];
+		if (p->cpu != cpu)
+			continue;
+		if (p->st != KT_OK)
+			return p->msg[0] ? kt_err_set(err, (enum kt_status)p->st, 0, "%s", p->msg)
+					 : (enum kt_status)p->st;
+		memcpy(buf, p->bytes, p->len < len ? p->len : len);
+		*got = p->got;
+		return KT_OK;
+	}
+	return kt_err_set(err, KT_ENOENT, 0, "no NT_PRSTATUS note of CPU %d in the snapshot", cpu);
+}
+
+static enum kt_status sn_debuginfo_path(void *ctx, uint64_t addr, char *buf, size_t len)
+{
+	struct snapshot *s = ctx;
+	for (size_t i = 0; i < s->ndpaths; i++)
+		if (s->dpaths[i].addr == addr && s->dpaths[i].name) {
+			snprintf(buf, len, "%s", s->dpaths[i].name);
+			return KT_OK;
+		}
+	return KT_ENOENT;
+}
+
+static const struct snap_dwarf *dwarf_answer(const struct snap_dwarf *t, size_t n,
+					     const char *path, const char *function,
+					     uint64_t offset, const struct kt_regs *regs,
+					     struct kt_err *err, enum kt_status *st)
+{
+	char key[8192];
+	snapline_key(path, function, offset, regs, key, sizeof(key));
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(t[i].key, key)) {
+			*st = (enum kt_status)t[i].st;
+			if (*st != KT_OK)
+				kt_err_set(err, *st, t[i].err_addr, "%s", t[i].msg);
+			return &t[i];
+		}
+	*st = kt_err_set(err, KT_ENOENT, 0, "no DWARF answer for %s+%#llx in the snapshot",
+			 function, (unsigned long long)offset);
+	return NULL;
+}
+
+static enum kt_status sn_dwarf_vars_at(void *ctx, const char *path, const char *function,
+				       uint64_t offset, const struct kt_regs *regs,
+				       struct kt_var *vars, int max, int *n, char *chain,
+				       size_t chainlen, struct kt_err *err)
+{
+	struct snapshot *s = ctx;
+	enum kt_status st;
+	const struct snap_dwarf *d = dwarf_answer(s->dvars, s->ndvars, path, function, offset,
+						  regs, err, &st);
+	*n = 0;
+	if (!d || st != KT_OK)
+		return st;
+	*n = d->nvars < max ? d->nvars : max;
+	if (*n > 0)
+		memcpy(vars, d->vars, (size_t)*n * sizeof(*vars));
+	snprintf(chain, chainlen, "%s", d->chain ? d->chain : "");
+	return KT_OK;
+}
+
+static enum kt_status sn_dwarf_unwind(void *ctx, const char *path, const char *function,
+				      uint64_t offset, const struct kt_regs *regs,
+				      struct kt_regs *caller, struct kt_err *err)
+{
+	struct snapshot *s = ctx;
+	enum kt_status st;
+	const struct snap_dwarf *d = dwarf_answer(s->dunwinds, s->ndunwinds, path, function,
+						  offset, regs, err, &st);
+	if (d)
+		*caller = d->caller;
+	return st;
+}
+
 const struct kt_reader_ops snap_ops = {
 	.read = sn_read, .symbol = sn_symbol, .symbol_name = sn_symbol_name,
 	.member_offset = sn_moff, .member_size = sn_msize, .type_size = sn_tsize,
 	.var_member_offset = sn_varoff, .member_bit_offset = sn_mbit, .nr_cpus = sn_nr_cpus,
-	.percpu_offset = sn_percpu, .vmcoreinfo = sn_info,
+	.percpu_offset = sn_percpu, .vmcoreinfo = sn_info, .cpu_prstatus = sn_prstatus,
+	.debuginfo_path = sn_debuginfo_path, .dwarf_vars_at = sn_dwarf_vars_at,
+	.dwarf_unwind = sn_dwarf_unwind,
 };

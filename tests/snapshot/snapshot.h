@@ -13,6 +13,16 @@
  *   info KEY VALUE           VMCOREINFO
  *   target ADDR              a vCPU address, for "kvmlapic ADDR"
  *   mem ADDR HEX             memory the core read (merged ranges)
+ * and kvmregs' answers (TEXT words escaped as snapline.h says, REGS the
+ * register set word there):
+ *   prstatus CPU ST GOT HEX|- TEXT   a CPU's NT_PRSTATUS descriptor, or the error
+ *   dpath ADDR NAME|-                 the debug file (by name) holding ADDR's code
+ *   dvars FILE FUNC OFF REGS ST ERRADDR TEXT N CHAIN   variables at FUNC+OFF
+ *   dvar NAME SCOPE INL PARAM TYPE SIZE SIGNED PTR KIND WHERE REG ADDR VALUE HAS FRAME
+ *                                     (N of them follow their dvars line)
+ *   dunwind FILE FUNC OFF REGS ST ERRADDR TEXT CALLER SOURCE WHERE PID
+ *                                     the caller's registers by CFI
+ * A question never recorded is answered "not in the snapshot" (KT_ENOENT).
  *
  * The fuzz targets mutate a working copy (snap_reset restores it) through the
  * arrays below: memory bytes, holes (unreadable ranges), layout answers and
@@ -22,7 +32,9 @@
 #define KT_TESTS_SNAPSHOT_H
 #include <stddef.h>
 #include <stdint.h>
+#include "kvmtimer/dwarf_vars.h"
 #include "kvmtimer/reader.h"
+#include "kvmtimer/regs.h"
 
 struct snap_region {
 	uint64_t addr;
@@ -38,6 +50,19 @@ struct snap_sym { char *name; uint64_t orig, addr; int orig_ok, ok; };
 /* An answer as recorded (exact) or a symbol start for other addresses. */
 struct snap_symname { uint64_t addr, off; char *name; };
 struct snap_info { char *key, *value; };
+struct snap_prstatus { int cpu, st; size_t got, len; unsigned char *bytes; char *msg; };
+struct snap_dpath { uint64_t addr; char *name; };
+/* A DWARF answer: its question (file, function, offset, register set) and
+ * what libdw said: status, error, then the variables or the caller's registers. */
+struct snap_dwarf {
+	char *key;		/* "FILE FUNC OFF REGS" as recorded */
+	int st;
+	uint64_t err_addr;
+	char *msg, *chain;
+	struct kt_var *vars;
+	int nvars;
+	struct kt_regs caller;
+};
 
 struct snapshot {
 	struct snap_region *regions;
@@ -52,6 +77,12 @@ struct snapshot {
 	size_t nstarts;
 	struct snap_info *info;
 	size_t ninfo;
+	struct snap_prstatus *prstatus;
+	size_t nprstatus;
+	struct snap_dpath *dpaths;
+	size_t ndpaths;
+	struct snap_dwarf *dvars, *dunwinds;
+	size_t ndvars, ndunwinds;
 	int nr_cpus;
 	uint64_t percpu[512];
 	unsigned char percpu_ok[512];
