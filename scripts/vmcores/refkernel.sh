@@ -60,6 +60,8 @@ log "refkernel: building with -j$JOBS (nice)"
 $NICE make -s "${llvm[@]}" -j"$JOBS" bzImage >&2
 tmp=$out.tmp; rm -rf "$tmp"; mkdir -p "$tmp"
 cp vmlinux "$tmp/vmlinux"; cp arch/x86/boot/bzImage "$tmp/bzImage"; cp .config "$tmp/config"
+# The object the fix-status reader is about (testdata/lapic-objects/ is made from these).
+cp arch/x86/kvm/lapic.o "$tmp/lapic.o"
 fixnote="fix reverted"; [ $REF_FIX = fixed ] && fixnote="fix present"
 echo "$(make -s kernelrelease) (linux-source-$series $srcver, $fixnote, $REF_CC)" > "$tmp/version"
 rm -rf "$out"; mv "$tmp" "$out"
