@@ -77,7 +77,9 @@ t0=$SECONDS
 rm -rf "$OUT.new"; mkdir -p "$OUT.new/include"
 install -m 0755 "$dir/crash" "$OUT.new/crash"
 install -m 0644 "$dir/defs.h" "$OUT.new/include/defs.h"
-"$OUT.new/crash" --version 2>/dev/null | head -1 | grep -q "crash $VERSION" || { log "built binary does not report $VERSION"; exit 1; }
+# (crash --version starts with an empty line: look for the version's own line.)
+ver=$("$OUT.new/crash" --version 2>/dev/null || true)
+grep -qx "crash $VERSION" <<<"$ver" || { log "built binary does not report $VERSION"; exit 1; }
 echo "$STAMP" > "$OUT.new/STAMP"
 rm -rf "$OUT"; mv "$OUT.new" "$OUT"
 rm -rf "$WORK"
