@@ -23,5 +23,16 @@ $(EXT_NEW_DIR)/ext/%.o: ext/%.c $(CRASH_NEW_DIR)/include/defs.h $(wildcard ext/*
 	@mkdir -p $(dir $@)
 	$(CC) $(EXT_NEW_CFLAGS) -c -o $@ $<
 
-$(EXT_SO_NEW): $(EXT_NEW_OBJS) $(CORE_LIB)
-	$(CC) -shared -rdynamic -fPIC $(LDFLAGS) -o $@ $(EXT_NEW_OBJS) $(CORE_LIB) $(CORE_LIBS) -lm
+# help.o (the help pages, mk/pkg.mk) does not include defs.h: the same object serves both.
+$(EXT_SO_NEW): $(EXT_NEW_OBJS) $(BUILD)/ext/help.o $(CORE_LIB)
+	$(CC) -shared -rdynamic -fPIC $(LDFLAGS) -o $@ $(EXT_NEW_OBJS) $(BUILD)/ext/help.o $(CORE_LIB) $(CORE_LIBS) -lm
+
+# The reader probe (tests/ext/reader_probe.c) for that crash too.
+EXT_PROBE_NEW := $(dir $(EXT_PROBE))crash-$(CRASH_NEW_VER)/$(notdir $(EXT_PROBE))
+$(EXT_PROBE_NEW): tests/ext/reader_probe.c $(EXT_NEW_DIR)/ext/reader_crash.o $(CORE_LIB) $(wildcard ext/*.h include/kvmtimer/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(EXT_NEW_CFLAGS) -shared -rdynamic $(LDFLAGS) -o $@ $< $(EXT_NEW_DIR)/ext/reader_crash.o $(CORE_LIB) $(CORE_LIBS) -lm
+
+# The suites that open dumps in crash: 6.12 dumps run in crash 8.0.6 with the extension
+# (and probe) built against its defs.h (tests/ext/crashrun.py so_for), so they need both.
+ext-e2e ext-regs ext-reader ext-pthole cli-agree cli-backend vmcores-crash: $(EXT_SO_NEW) $(EXT_PROBE_NEW)
