@@ -46,7 +46,7 @@ struct kt_finding {
 /* Thresholds; every one settable (kvmlapic/kvmtriage -T name=value). */
 struct kt_thresholds {
 	/* BEHIND for one-shot / TSC-deadline: how late an armed timer may be. */
-	int64_t oneshot_slack_ns;		/* default 1 s */
+	int64_t oneshot_slack_ns;		/* default 1 s; BEHIND: how late any expiry may be (periodic: or one period) */
 	/* RUNAWAY: catch-up expiries left, pre-fix algorithm, at least this many. */
 	uint64_t runaway_min_iterations;	/* default 1000 */
 	/* Cost of one catch-up expiry with IRQs off (time estimates only). */

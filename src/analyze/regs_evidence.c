@@ -124,11 +124,18 @@ static void check_delta(struct kt_session *s, struct kt_cpu_context *c)
 	if (kt_read_u64(&s->reader, apic->value + (uint64_t)l->kvm_lapic__lapic_timer.off +
 			(uint64_t)l->kvm_timer__target_expiration.off, &target) != KT_OK)
 		return;
+	bool exact = delta->value == target - now->value;
+	/* A value read from a register that a call since its load may have
+	 * clobbered (code reading says "call at +N since") proves the relation
+	 * when it holds, but cannot refute it: then nothing is claimed (the
+	 * variable is still listed, with where it came from). */
+	if (!exact && (strstr(now->where, " since)") || strstr(delta->where, " since)")))
+		return;
 	c->delta.has = true;
 	c->delta.now_ns = (int64_t)now->value;
 	c->delta.delta_ns = (int64_t)delta->value;
 	c->delta.target_ns = (int64_t)target;
-	c->delta.exact = (uint64_t)c->delta.delta_ns == target - now->value;
+	c->delta.exact = exact;
 }
 
 void kt_analyze_contexts(struct kt_session *s, const struct kt_host *h, struct kt_contexts *cs)
