@@ -132,9 +132,11 @@ def storm(name, e, doc, ctxs, man, s, cmds):
     T.ok(ch.get("vm_pid") == mvm.get("pid") and ch.get("vcpu_id") == 0,
          "%s: it belongs to the manifest's storm VM pid %s vCPU 0" % (name, mvm.get("pid")),
          "got VM %s vCPU %s" % (ch.get("vm_pid"), ch.get("vcpu_id")))
-    # The variable's register really holds that value (crash's help -r).
+    # The variable's register really holds that value (crash's help -r: the
+    # registers at RIP, so only a variable of frame #0; a caller frame's registers
+    # are recovered by CFI and help -r does not show them).
     v = next((x for x in c.get("variables", []) if x.get("type") == "struct hrtimer *"
-              and x.get("kind") == "register" and x.get("value")), None)
+              and x.get("kind") == "register" and x.get("value") and not x.get("frame")), None)
     hr = help_r(s.out(cmds.index("help -r")))
     if c["source"] == "elf_note" and v:
         reg = v["location"].split()[0]
