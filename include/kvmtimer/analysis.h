@@ -79,6 +79,36 @@ struct kt_vcpu_analysis {
 	int nfindings;
 };
 
+/* The registers as evidence, one per CPU context (analyze/regs_evidence.c):
+ * cross-checks of what a CPU's registers hold against the decoded host. */
+struct kt_regs_evidence {
+	int cpu;
+	bool checked;		/* its variables were decoded: the checks below ran */
+	bool in_catchup;	/* the context is in the catch-up path */
+	struct {
+		bool has;
+		const char *var;	/* name of the variable holding it */
+		uint64_t addr;		/* struct hrtimer * */
+		bool is_running;	/* == a clock base's running of this CPU */
+		int running_base;
+		int vm_pid, vcpu_id;	/* owner (-1 none) */
+		uint64_t lapic;
+		int64_t softexpires_ns, period_ns;
+	} timer;
+	struct {
+		bool has;
+		int64_t basenow_ns, now_ns;
+		char how[120];		/* where basenow came from */
+		bool has_left;		/* timer and period known */
+		uint64_t expiries_left;	/* every expiry <= basenow, from the stored one */
+	} basenow;
+	struct {
+		bool has;		/* now and delta both live, target read */
+		int64_t now_ns, delta_ns, target_ns;
+		bool exact;
+	} delta;
+};
+
 struct kt_analysis {
 	struct kt_thresholds th;	/* the thresholds it was made with */
 	/* One per vCPU of the host, in host order (VM 0's vCPUs, VM 1's, ...);
@@ -89,8 +119,12 @@ struct kt_analysis {
 	/* Host-level findings: the damage the walkers met, VM damage. */
 	struct kt_finding findings[KT_MAX_FINDINGS];
 	int nfindings;
+	/* The register evidence of each CPU context given to kt_analyze, in
+	 * its order (regs[i] is of contexts->cpu[i]); nregs 0 without. */
+	struct kt_regs_evidence *regs;
+	int nregs;
 	/* Register evidence cited by the verdicts: one sentence, "" when no CPU's
-	 * registers show the catch-up loop; the kvm_lapic it names. */
+	 * registers show the catch-up loop (kt_regs_in_loop); the kvm_lapic it names. */
 	char register_evidence[480];
 	uint64_t register_evidence_lapic;
 };
@@ -113,6 +147,10 @@ const struct kt_vcpu_analysis *kt_vcpu_analysis_of(const struct kt_analysis *a,
 void kt_thresholds_default(struct kt_thresholds *t);
 /* Set one threshold by name ("runaway_min_iterations=5000"); KT_EINVAL if unknown. */
 int kt_thresholds_set(struct kt_thresholds *t, const char *assignment);
+
+/* The first CPU in the catch-up path with a vCPU's hrtimer in its
+ * registers (the one register_evidence cites), or NULL. */
+const struct kt_regs_evidence *kt_regs_in_loop(const struct kt_analysis *a);
 
 const char *kt_flag_name(enum kt_flag f);
 const char *kt_severity_name(enum kt_finding_severity s);

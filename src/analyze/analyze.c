@@ -64,11 +64,21 @@ int kt_analyze(const struct kt_host *h, const struct kt_contexts *contexts,
 			if (periodic(v))
 				run_model(h, th, v, va);
 		}
-	/* The register evidence a verdict cites: a CPU in the catch-up loop. */
-	const struct kt_cpu_context *in = contexts ? kt_context_in_loop(contexts) : NULL;
-	if (in) {
-		kt_context_cite(in, a->register_evidence, sizeof(a->register_evidence));
-		a->register_evidence_lapic = in->timer.lapic;
+	/* Each CPU context's register evidence; the one a verdict cites: the
+	 * first CPU in the catch-up loop. */
+	if (contexts && contexts->n) {
+		a->regs = calloc((size_t)contexts->n, sizeof(*a->regs));
+		if (!a->regs)
+			goto nomem;
+		a->nregs = contexts->n;
+		for (int i = 0; i < contexts->n; i++)
+			kt_regs_evidence_of(h, &contexts->cpu[i], &a->regs[i]);
+		const struct kt_regs_evidence *in = kt_regs_in_loop(a);
+		if (in) {
+			kt_context_cite(&contexts->cpu[in - a->regs], in, a->register_evidence,
+					sizeof(a->register_evidence));
+			a->register_evidence_lapic = in->timer.lapic;
+		}
 	}
 	return KT_OK;
 nomem:
@@ -80,6 +90,7 @@ void kt_analysis_free(struct kt_analysis *a)
 {
 	free(a->vcpus);
 	free(a->vm_first);
+	free(a->regs);
 	memset(a, 0, sizeof(*a));
 }
 

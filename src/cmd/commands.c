@@ -355,8 +355,8 @@ static enum kt_cmd_status body_kvmtriage(struct run *r, FILE *out, FILE *err)
 	return KT_CMD_OK;
 }
 
-/* The CPU contexts the analysis weighs (kernel/cpu_context.c), read and
- * cross-checked against the host (analyze/regs_evidence.c).  For a verdict's
+/* The CPU contexts the analysis weighs (kernel/cpu_context.c), read here;
+ * kt_analyze cross-checks them against the host (analyze/regs_evidence.c).  For a verdict's
  * evidence only CPUs running an hrtimer callback (a clock base's running is
  * set) can be in the catch-up loop: their registers and backtrace are
  * decoded; a dump without one costs nothing.  kvmregs reads every CPU. */
@@ -377,7 +377,6 @@ static void read_contexts(struct run *r, enum cite_rule rule)
 			return;
 		kt_load_contexts(r->s, cpus, n, true, true, &r->c);
 	}
-	kt_analyze_contexts(r->s, h, &r->c);
 }
 
 /* kvmregs: each CPU's interrupted context and the variables live at its RIP. */
@@ -394,7 +393,7 @@ static enum kt_cmd_status body_kvmregs(struct run *r, FILE *out, FILE *err)
 		kt_json_head(&j, "kvmregs", h);
 		if (!r->have_vms)
 			kt_json_kstr(&j, K(kvm), r->vms_err.msg);
-		kt_json_contexts(&j, c);
+		kt_json_contexts(&j, c, a);
 		if (a->register_evidence[0])
 			kt_json_kstr(&j, K(register_evidence), a->register_evidence);
 		kt_json_obj_end(&j);
@@ -402,11 +401,11 @@ static enum kt_cmd_status body_kvmregs(struct run *r, FILE *out, FILE *err)
 	} else {
 		if (!r->have_vms)
 			fprintf(out, "note: %s; KVM owners not decoded\n", r->vms_err.msg);
-		kt_print_contexts(out, h, c);
+		kt_print_contexts(out, h, c, a);
 		if (a->register_evidence[0])
 			fprintf(out, "\nEVIDENCE %s\n", kt_tab(a->register_evidence));
 	}
-	return kt_context_in_loop(c) ? KT_CMD_ALARM : KT_CMD_OK;
+	return kt_regs_in_loop(a) ? KT_CMD_ALARM : KT_CMD_OK;
 }
 
 /* kvmtsc: conversions, for a vCPU of the dump or for raw parameters. */

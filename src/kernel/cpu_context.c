@@ -2,9 +2,10 @@
 /*
  * Each CPU's interrupted context (cpu_context.h): register sets from the
  * dump's notes and the NMI stack, RIP symbolized and classified, the DWARF
- * variables at RIP and what the machine code says the registers hold.  The
- * cross-checks against the decoded hrtimers and vCPUs are analyze/'s
- * (regs_evidence.c).
+ * variables at RIP, what the machine code says the registers hold, and the
+ * memory those variables point at (the hrtimer, base->offset,
+ * target_expiration).  The cross-checks against the decoded hrtimers and
+ * vCPUs are analyze/'s (regs_evidence.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -232,6 +233,66 @@ const struct kt_var *kt_context_var(const struct kt_cpu_context *c, const char *
 	return NULL;
 }
 
+const struct kt_var *kt_context_var_in(const struct kt_cpu_context *c, const char *name,
+				       const char *scope)
+{
+	for (int i = 0; i < c->nvars; i++)
+		if (c->vars[i].has_value && !strcmp(c->vars[i].name, name) &&
+		    !strcmp(c->vars[i].scope, scope))
+			return &c->vars[i];
+	return NULL;
+}
+
+/* The hrtimer the registers hold: a struct hrtimer * variable, else the
+ * lapic's timer through apic / ktimer (the first variable that gives one). */
+static void decode_hrtimer(const struct kt_layout *l, struct kt_cpu_context *c)
+{
+	for (int i = 0; i < c->nvars; i++) {
+		const struct kt_var *x = &c->vars[i];
+		uint64_t addr = 0;
+		if (!x->has_value || !x->value)
+			continue;
+		if (!strcmp(x->type, "struct hrtimer *"))
+			addr = x->value;
+		else if (!strcmp(x->type, "struct kvm_lapic *") && kt_has(l->kvm_lapic__lapic_timer) &&
+			 kt_has(l->kvm_timer__timer))
+			addr = x->value + (uint64_t)l->kvm_lapic__lapic_timer.off +
+			       (uint64_t)l->kvm_timer__timer.off;
+		else if (!strcmp(x->type, "struct kvm_timer *") && kt_has(l->kvm_timer__timer))
+			addr = x->value + (uint64_t)l->kvm_timer__timer.off;
+		if (addr) {
+			c->hrtimer.has = true;
+			c->hrtimer.var = x->name;
+			c->hrtimer.addr = addr;
+			return;
+		}
+	}
+}
+
+static void read_u64_at(struct kt_session *s, uint64_t addr, struct kt_ctx_u64 *out)
+{
+	out->addr = addr;
+	out->has = kt_read_u64(&s->reader, addr, &out->value) == KT_OK;
+}
+
+/* The memory the variables point at that the cross-checks need: the clock
+ * base's offset (basenow = now + base->offset where the compiler keeps no
+ * basenow) and the lapic timer's target_expiration (delta = target - now). */
+static void decode_pointed(struct kt_session *s, struct kt_cpu_context *c)
+{
+	const struct kt_layout *l = &s->layout;
+	const struct kt_var *base = kt_context_var_in(c, "base", "__hrtimer_run_queues");
+	const struct kt_var *apic = kt_context_var(c, "apic");
+
+	decode_hrtimer(l, c);
+	if (base && kt_has(l->hrtimer_clock_base__offset))
+		read_u64_at(s, base->value + (uint64_t)l->hrtimer_clock_base__offset.off,
+			    &c->base_offset);
+	if (apic && kt_has(l->kvm_lapic__lapic_timer) && kt_has(l->kvm_timer__target_expiration))
+		read_u64_at(s, apic->value + (uint64_t)l->kvm_lapic__lapic_timer.off +
+			    (uint64_t)l->kvm_timer__target_expiration.off, &c->target_expiration);
+}
+
 static void code_vars(struct kt_session *s, struct kt_cpu_context *c);
 static void walk_frames(struct kt_session *s, struct kt_cpu_context *c, const char *path0);
 
@@ -454,6 +515,7 @@ void kt_load_contexts(struct kt_session *s, const int *cpus, int ncpus, bool wit
 		if (c->state != KT_CTX_KERNEL || !(with_vars || (vars_in_loop && c->in_catchup)))
 			continue;
 		load_vars(s, c);
+		decode_pointed(s, c);
 	}
 }
 

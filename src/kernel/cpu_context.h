@@ -5,8 +5,9 @@
  * whether it lies in the periodic-timer catch-up path, the variables DWARF
  * says are live at that PC, and cross-checks of those variables against the
  * structures (the running hrtimer, basenow vs now, delta = target - now).
- * Layer kernel/ (loading, decoding); the cross-checks are analyze/'s
- * (regs_evidence.h), the output render/'s (report_regs.h).
+ * Layer kernel/ (loading, decoding, the memory the registers point at); the
+ * cross-checks are analyze/'s (regs_evidence.h, into struct kt_analysis),
+ * the output render/'s (report_regs.h).
  */
 #ifndef KT_KERNEL_CPU_CONTEXT_H
 #define KT_KERNEL_CPU_CONTEXT_H
@@ -56,29 +57,21 @@ struct kt_cpu_context {
 	bool vars_done;
 	char vars_err[256];
 	char code_note[160];	/* how the machine code was read (codeflow.h) */
-	/* Cross-checks (analyze/regs_evidence.c). */
+	/* What the registers point at, decoded (analyze/regs_evidence.c
+	 * cross-checks it against the host; kernel/ only reads it). */
 	struct {
 		bool has;
-		const char *var;	/* name of the variable holding it */
-		uint64_t addr;		/* struct hrtimer * */
-		bool is_running;	/* == a clock base's running of this CPU */
-		int running_base;
-		int vm_pid, vcpu_id;	/* owner (-1 none) */
-		uint64_t lapic;
-		int64_t softexpires_ns, period_ns;
-	} timer;
-	struct {
+		const char *var;	/* the variable holding it (vars[].name) */
+		uint64_t addr;		/* struct hrtimer *: a struct hrtimer * variable's value,
+					 * else the lapic_timer.timer of a kvm_lapic / kvm_timer one */
+	} hrtimer;
+	/* __hrtimer_run_queues' base->offset (basenow = now + offset), and the
+	 * lapic_timer.target_expiration of the variable apic: value and address;
+	 * has false when there is no such variable or member, or the read failed. */
+	struct kt_ctx_u64 {
 		bool has;
-		int64_t basenow_ns, now_ns;
-		char how[120];		/* where basenow came from */
-		bool has_left;		/* timer and period known */
-		uint64_t expiries_left;	/* every expiry <= basenow, from the stored one */
-	} basenow;
-	struct {
-		bool has;		/* now and delta both live */
-		int64_t now_ns, delta_ns, target_ns;
-		bool exact;
-	} delta;
+		uint64_t addr, value;
+	} base_offset, target_expiration;
 };
 
 struct kt_contexts {
@@ -96,5 +89,8 @@ void kt_contexts_free(struct kt_contexts *c);
 
 /* A variable of the context by name (first with a value, innermost scope first). */
 const struct kt_var *kt_context_var(const struct kt_cpu_context *c, const char *name);
+/* A variable with a value, of that name, in that function's scope (or NULL). */
+const struct kt_var *kt_context_var_in(const struct kt_cpu_context *c, const char *name,
+				       const char *scope);
 
 #endif

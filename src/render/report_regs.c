@@ -68,34 +68,43 @@ static void print_regs(FILE *out, const struct kt_regs *r)
 	}
 }
 
-static void print_checks(FILE *out, const struct kt_cpu_context *c)
+/* The evidence of context i (NULL when the analysis has none for it). */
+static const struct kt_regs_evidence *evidence(const struct kt_analysis *a, int i)
 {
-	if (c->timer.has) {
-		fprintf(out, "        hrtimer  %s = 0x%" PRIx64 " %s", kt_tab(c->timer.var), c->timer.addr,
-			c->timer.is_running ? "is this CPU's running timer" : "is NOT a running timer of this CPU");
-		if (c->timer.is_running)
-			fprintf(out, " (clock base %d)", c->timer.running_base);
-		if (c->timer.vm_pid >= 0)
-			fprintf(out, ": the lapic hrtimer of VM pid %d vCPU %d (kvm_lapic 0x%" PRIx64 ")",
-				c->timer.vm_pid, c->timer.vcpu_id, c->timer.lapic);
-		fputc('\n', out);
-	}
-	if (c->basenow.has) {
-		fprintf(out, "        basenow  %" PRId64 " ns from %s; timekeeper now %" PRId64 " ns (basenow - now = %+" PRId64 " ns)\n",
-			c->basenow.basenow_ns, kt_tab(c->basenow.how), c->basenow.now_ns,
-			c->basenow.basenow_ns - c->basenow.now_ns);
-		if (c->basenow.has_left)
-			fprintf(out, "                 expires %" PRId64 ", period %" PRId64 " ns: (basenow - expires) / period + 1 = %" PRIu64
-				" expiries left before the loop ends\n", c->timer.softexpires_ns,
-				c->timer.period_ns, c->basenow.expiries_left);
-	}
-	if (c->delta.has)
-		fprintf(out, "        delta    %" PRId64 " = target_expiration %" PRId64 " - now %" PRId64 ": %s\n",
-			c->delta.delta_ns, c->delta.target_ns, c->delta.now_ns,
-			c->delta.exact ? "holds to the bit" : "DOES NOT HOLD");
+	return a && i < a->nregs ? &a->regs[i] : NULL;
 }
 
-void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_contexts *cs)
+static void print_checks(FILE *out, const struct kt_regs_evidence *e)
+{
+	if (!e)
+		return;
+	if (e->timer.has) {
+		fprintf(out, "        hrtimer  %s = 0x%" PRIx64 " %s", kt_tab(e->timer.var), e->timer.addr,
+			e->timer.is_running ? "is this CPU's running timer" : "is NOT a running timer of this CPU");
+		if (e->timer.is_running)
+			fprintf(out, " (clock base %d)", e->timer.running_base);
+		if (e->timer.vm_pid >= 0)
+			fprintf(out, ": the lapic hrtimer of VM pid %d vCPU %d (kvm_lapic 0x%" PRIx64 ")",
+				e->timer.vm_pid, e->timer.vcpu_id, e->timer.lapic);
+		fputc('\n', out);
+	}
+	if (e->basenow.has) {
+		fprintf(out, "        basenow  %" PRId64 " ns from %s; timekeeper now %" PRId64 " ns (basenow - now = %+" PRId64 " ns)\n",
+			e->basenow.basenow_ns, kt_tab(e->basenow.how), e->basenow.now_ns,
+			e->basenow.basenow_ns - e->basenow.now_ns);
+		if (e->basenow.has_left)
+			fprintf(out, "                 expires %" PRId64 ", period %" PRId64 " ns: (basenow - expires) / period + 1 = %" PRIu64
+				" expiries left before the loop ends\n", e->timer.softexpires_ns,
+				e->timer.period_ns, e->basenow.expiries_left);
+	}
+	if (e->delta.has)
+		fprintf(out, "        delta    %" PRId64 " = target_expiration %" PRId64 " - now %" PRId64 ": %s\n",
+			e->delta.delta_ns, e->delta.target_ns, e->delta.now_ns,
+			e->delta.exact ? "holds to the bit" : "DOES NOT HOLD");
+}
+
+void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_contexts *cs,
+		       const struct kt_analysis *a)
 {
 	(void)h;
 	if (!cs->n)
@@ -142,7 +151,7 @@ void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_conte
 		if (c->nframes && c->unwind_stop[0])
 			fprintf(out, "        (backtrace ends: %s)\n", kt_tab(c->unwind_stop));
 		if (!c->nvars) {
-			print_checks(out, c);
+			print_checks(out, evidence(a, i));
 			continue;
 		}
 		fprintf(out, "        %-14s %-26s %-22s %s\n", "variable", "type", "location", "value");
@@ -156,11 +165,12 @@ void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_conte
 				fprintf(out, "  (#%u %s%s%s)\n", v->frame, v->param ? "param of " : "",
 					kt_tab(v->scope), v->inlined ? ", inlined" : "");
 		}
-		print_checks(out, c);
+		print_checks(out, evidence(a, i));
 	}
 }
 
-void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c)
+void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c,
+		     const struct kt_regs_evidence *e)
 {
 	kt_json_obj_begin(j);
 	kt_json_kstr(j, K(source), c->regs->source == KT_REGS_NMI ? "nmi_stack" :
@@ -247,40 +257,40 @@ void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c)
 		kt_json_arr_end(j);
 		kt_json_key(j, K(checks));
 		kt_json_obj_begin(j);
-		if (c->timer.has) {
+		if (e && e->timer.has) {
 			kt_json_key(j, K(hrtimer));
 			kt_json_obj_begin(j);
-			kt_json_kstr(j, K(variable), c->timer.var);
-			kt_json_kaddr(j, K(hrtimer), c->timer.addr);
-			kt_json_kbool(j, K(is_running), c->timer.is_running);
-			kt_json_kint(j, K(clock_base), c->timer.running_base);
-			kt_json_kint(j, K(vm_pid), c->timer.vm_pid);
-			kt_json_kint(j, K(vcpu_id), c->timer.vcpu_id);
-			if (c->timer.vm_pid >= 0) {
-				kt_json_kaddr(j, K(kvm_lapic), c->timer.lapic);
-				kt_json_kint(j, K(softexpires_ns), c->timer.softexpires_ns);
-				kt_json_kint(j, K(period_ns), c->timer.period_ns);
+			kt_json_kstr(j, K(variable), e->timer.var);
+			kt_json_kaddr(j, K(hrtimer), e->timer.addr);
+			kt_json_kbool(j, K(is_running), e->timer.is_running);
+			kt_json_kint(j, K(clock_base), e->timer.running_base);
+			kt_json_kint(j, K(vm_pid), e->timer.vm_pid);
+			kt_json_kint(j, K(vcpu_id), e->timer.vcpu_id);
+			if (e->timer.vm_pid >= 0) {
+				kt_json_kaddr(j, K(kvm_lapic), e->timer.lapic);
+				kt_json_kint(j, K(softexpires_ns), e->timer.softexpires_ns);
+				kt_json_kint(j, K(period_ns), e->timer.period_ns);
 			}
 			kt_json_obj_end(j);
 		}
-		if (c->basenow.has) {
+		if (e && e->basenow.has) {
 			kt_json_key(j, K(basenow));
 			kt_json_obj_begin(j);
-			kt_json_kint(j, K(basenow_ns), c->basenow.basenow_ns);
-			kt_json_kstr(j, K(from), c->basenow.how);
-			kt_json_kint(j, K(now_ns), c->basenow.now_ns);
-			kt_json_kint(j, K(basenow_minus_now_ns), c->basenow.basenow_ns - c->basenow.now_ns);
-			if (c->basenow.has_left)
-				kt_json_kuint(j, K(expiries_left), c->basenow.expiries_left);
+			kt_json_kint(j, K(basenow_ns), e->basenow.basenow_ns);
+			kt_json_kstr(j, K(from), e->basenow.how);
+			kt_json_kint(j, K(now_ns), e->basenow.now_ns);
+			kt_json_kint(j, K(basenow_minus_now_ns), e->basenow.basenow_ns - e->basenow.now_ns);
+			if (e->basenow.has_left)
+				kt_json_kuint(j, K(expiries_left), e->basenow.expiries_left);
 			kt_json_obj_end(j);
 		}
-		if (c->delta.has) {
+		if (e && e->delta.has) {
 			kt_json_key(j, K(delta));
 			kt_json_obj_begin(j);
-			kt_json_kint(j, K(delta_ns), c->delta.delta_ns);
-			kt_json_kint(j, K(target_expiration_ns), c->delta.target_ns);
-			kt_json_kint(j, K(now_ns), c->delta.now_ns);
-			kt_json_kbool(j, K(exact), c->delta.exact);
+			kt_json_kint(j, K(delta_ns), e->delta.delta_ns);
+			kt_json_kint(j, K(target_expiration_ns), e->delta.target_ns);
+			kt_json_kint(j, K(now_ns), e->delta.now_ns);
+			kt_json_kbool(j, K(exact), e->delta.exact);
 			kt_json_obj_end(j);
 		}
 		kt_json_obj_end(j);
@@ -288,7 +298,7 @@ void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c)
 	kt_json_obj_end(j);
 }
 
-void kt_json_contexts(struct kt_json *j, const struct kt_contexts *cs)
+void kt_json_contexts(struct kt_json *j, const struct kt_contexts *cs, const struct kt_analysis *a)
 {
 	kt_json_key(j, K(cpus));
 	kt_json_arr_begin(j);
@@ -296,7 +306,7 @@ void kt_json_contexts(struct kt_json *j, const struct kt_contexts *cs)
 		kt_json_obj_begin(j);
 		kt_json_kint(j, K(cpu), cs->cpu[i].cpu);
 		kt_json_key(j, K(context));
-		kt_json_context(j, &cs->cpu[i]);
+		kt_json_context(j, &cs->cpu[i], evidence(a, i));
 		kt_json_obj_end(j);
 	}
 	kt_json_arr_end(j);
