@@ -201,28 +201,125 @@ static enum kt_status crash_symbol_name(void *ctx, uint64_t addr, char *buf, siz
 }
 
 /*
- * MEMBER_OFFSET: crash 8.0.2's gdb (get_member_data) descends into anonymous
- * structs and unions itself.  Older crash versions did not, and offered
- * ANON_MEMBER_OFFSET (a gdb expression) for those; member paths with dots
- * ("tkr_mono.base") are not understood by either: for those the fallback is
- * our own quiet gdb expression, tried only when the containing type exists.
- * A plain member MEMBER_OFFSET does not know is absent: asking gdb again costs
- * ~0.2 s per member on the first command and finds nothing.
+ * Types through crash's own gdb request, GNU_GET_DATATYPE (what crash's
+ * datatype_info(), behind MEMBER_OFFSET, MEMBER_SIZE and STRUCT_SIZE, makes):
+ * one request answers a member's offset in bits (exact for bit-fields), its
+ * size and the type's size.  The layout asks offset, size and sometimes the
+ * bit offset of each member in turn: the last answer is kept, so that is one
+ * gdb lookup instead of two (and instead of a `printm` through gdb's
+ * expression parser, ~0.15 s per bit-field on a session's first command).
+ * A type gdb does not know is remembered too, so its other members cost
+ * nothing; both are forgotten when crash loads module debuginfo (`mod -s`).
+ * gdb descends into anonymous structs and unions itself (get_member_data);
+ * member paths with dots ("tkr_mono.base") are not understood by it: for
+ * those the fallback is our own quiet gdb expression, tried only when the
+ * containing type exists.
  */
+#define KT_NAME_MAX 64
+static struct {
+	int generation;		/* kt_crash_module_generation() of the answers */
+	char type[KT_NAME_MAX], member[KT_NAME_MAX];	/* the last question */
+	long type_size, bits, size;			/* its answer, -1: absent */
+	char absent[KT_NAME_MAX];	/* the last type gdb did not know */
+} dt_cache = { .generation = -1 };
+
+/* Ask gdb about type (bare name, a typedef, or a struct/union tag) and,
+ * member non-NULL, one of its members: as datatype_info() does, the bare
+ * name first, then "struct T", then "union T". */
+static void gdb_datatype(const char *type, const char *member, long *type_size, long *bits,
+			 long *size)
+{
+	static const char *const kinds[] = { "", "struct ", "union " };
+	struct gnu_request req;
+	char name[BUFSIZE], m[BUFSIZE];
+
+	*type_size = *bits = *size = -1;
+	snprintf(m, sizeof(m), "%s", member ? member : "");
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", kinds[i], type);
+		BZERO(&req, sizeof(req));
+		req.command = GNU_GET_DATATYPE;
+		req.flags = GNU_RETURN_ON_ERROR;
+		req.name = name;
+		req.member = member ? m : NULL;
+		req.fp = pc->nullfp;
+		gdb_interface(&req);
+		if (req.flags & GNU_COMMAND_FAILED)
+			return;
+		if (req.typecode != TYPE_CODE_UNDEF)
+			break;
+	}
+	switch (req.typecode) {
+	case TYPE_CODE_STRUCT:
+	case TYPE_CODE_UNION:
+		*type_size = (long)req.length;
+		if (member && req.member_offset >= 0) {
+			*bits = req.member_offset;
+			*size = req.member_length;
+		}
+		break;
+	case TYPE_CODE_UNDEF:
+		break;
+	default:	/* a typedef'd scalar, pointer, array, enum: no members */
+		*type_size = (long)req.length;
+		break;
+	}
+}
+
+/* The answer for type.member (member NULL: the type alone), from the cache
+ * when it was the last question. */
+static void datatype(const char *type, const char *member, long *type_size, long *bits,
+		     long *size)
+{
+	int gen = kt_crash_module_generation();
+
+	if (gen != dt_cache.generation) {
+		memset(&dt_cache, 0, sizeof(dt_cache));
+		dt_cache.generation = gen;
+	}
+	*type_size = *bits = *size = -1;
+	if (strlen(type) >= KT_NAME_MAX || (member && strlen(member) >= KT_NAME_MAX)) {
+		gdb_datatype(type, member, type_size, bits, size);
+		return;
+	}
+	if (!strcmp(dt_cache.absent, type))
+		return;
+	if (!strcmp(dt_cache.type, type) && !strcmp(dt_cache.member, member ? member : "")) {
+		*type_size = dt_cache.type_size;
+		*bits = dt_cache.bits;
+		*size = dt_cache.size;
+		return;
+	}
+	gdb_datatype(type, member, type_size, bits, size);
+	if (*type_size < 0) {
+		snprintf(dt_cache.absent, sizeof(dt_cache.absent), "%s", type);
+		return;
+	}
+	snprintf(dt_cache.type, sizeof(dt_cache.type), "%s", type);
+	snprintf(dt_cache.member, sizeof(dt_cache.member), "%s", member ? member : "");
+	dt_cache.type_size = *type_size;
+	dt_cache.bits = *bits;
+	dt_cache.size = *size;
+}
+
+/* Offset ('o'), size ('s') or bit offset ('b') of type.member, or -1. */
 static long member_query(const char *type, const char *member, char what)
 {
-	char t[BUFSIZE], m[BUFSIZE];
+	long tsz, bits, size;
 
 	type = bare_type(type);
 	if (!is_c_path(type, false) || !is_c_path(member, true))
 		return -1;
-	snprintf(t, sizeof(t), "%s", type);
-	snprintf(m, sizeof(m), "%s", member);
-	if (!strchr(member, '.'))
-		return what == 'o' ? MEMBER_OFFSET(t, m) : MEMBER_SIZE(t, m);
-	if (STRUCT_SIZE(t) < 0)
+	if (strchr(member, '.')) {
+		datatype(type, NULL, &tsz, &bits, &size);
+		if (tsz < 0 || what == 'b')
+			return -1;
+		return gdb_member(type, member, what);
+	}
+	datatype(type, member, &tsz, &bits, &size);
+	if (bits < 0)
 		return -1;
-	return gdb_member(type, member, what);
+	return what == 'o' ? bits / 8 : what == 's' ? size : bits;
 }
 
 static long crash_member_offset(void *ctx, const char *type, const char *member)
@@ -237,58 +334,24 @@ static long crash_member_size(void *ctx, const char *type, const char *member)
 	return member_query(type, member, 's');
 }
 
-/*
- * Bit offset of a member from the start of the type (bitfields such as
- * hrtimer_cpu_base.in_hrtirq), through crash's gdb "printm" command:
- * "type unsigned length offset bitpos bitsize".  crash's own
- * fill_struct_member_data() does this too but leaves tmpfile2 open when gdb
- * fails, so we do not use it.
- */
+/* Bit offset of a member from the start of the type (bit-fields such as
+ * hrtimer_cpu_base.in_hrtirq). */
 static long crash_member_bit_offset(void *ctx, const char *type, const char *member)
 {
-	char cmd[BUFSIZE], line[256];
-	long v[6];
-	int n = 0;
-	FILE *tf;
-
 	(void)ctx;
-	type = bare_type(type);
-	if (!is_c_path(type, false) || !is_c_path(member, true))
-		return -1;
-	if (!(tf = tmpfile()))
-		return -1;
-	for (size_t i = 0; i < sizeof(aggregate_kinds) / sizeof(aggregate_kinds[0]) && n != 6; i++) {
-		snprintf(cmd, sizeof(cmd), "printm ((%s%s *)0x0).%s", aggregate_kinds[i], type,
-			 member);
-		rewind(tf);
-		if (ftruncate(fileno(tf), 0) != 0)
-			break;
-		if (!gdb_pass_through(cmd, tf, GNU_RETURN_ON_ERROR))
-			continue;
-		fflush(tf);
-		rewind(tf);
-		if (fgets(line, sizeof(line), tf))
-			n = sscanf(line, "%ld %ld %ld %ld %ld %ld", &v[0], &v[1], &v[2], &v[3],
-				   &v[4], &v[5]);
-	}
-	fclose(tf);
-	if (n != 6 || v[3] < 0)
-		return -1;
-	/* printm's offset is the byte offset of the containing unit; bitpos
-	 * is within it for bitfields, 0 otherwise. */
-	return v[3] * 8 + v[4];
+	return member_query(type, member, 'b');
 }
 
 static long crash_type_size(void *ctx, const char *type)
 {
-	char t[BUFSIZE];
+	long tsz, bits, size;
 
 	(void)ctx;
 	type = bare_type(type);
 	if (!is_c_path(type, false))
 		return -1;
-	snprintf(t, sizeof(t), "%s", type);
-	return STRUCT_SIZE(t);
+	datatype(type, NULL, &tsz, &bits, &size);
+	return tsz;
 }
 
 /* Variables of anonymous struct type (tk_core): no tag to ask datatype_info

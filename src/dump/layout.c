@@ -9,9 +9,14 @@ void kt_layout_resolve(const struct kt_reader *r, struct kt_layout *l)
 	l->t##__##m.off = o->member_offset(r->ctx, #t, #m); \
 	l->t##__##m.size = l->t##__##m.off >= 0 ? o->member_size(r->ctx, #t, #m) : -1;
 #define KT_S(t) l->sizeof_##t = o->type_size(r->ctx, #t);
+#define KT_GM(g, t, m) l->t##__##m.off = l->t##__##m.size = -1;
+#define KT_GS(g, t) l->sizeof_##t = -1;
 #include "layout.def"
 #undef KT_M
 #undef KT_S
+#undef KT_GM
+#undef KT_GS
+	memset(l->group_resolved, 0, sizeof(l->group_resolved));
 	l->have_kvm = l->sizeof_kvm > 0 && l->sizeof_kvm_vcpu > 0 && l->sizeof_kvm_lapic > 0 &&
 		      kt_has(l->kvm_timer__period) && kt_has(l->kvm__vm_list);
 	l->have_hrtimer = l->sizeof_hrtimer > 0 && l->sizeof_hrtimer_cpu_base > 0 &&
@@ -39,4 +44,28 @@ void kt_layout_resolve(const struct kt_reader *r, struct kt_layout *l)
 		l->hang_detected_bit = o->member_bit_offset(r->ctx, "hrtimer_cpu_base", "hang_detected");
 		l->hres_active_bit = o->member_bit_offset(r->ctx, "hrtimer_cpu_base", "hres_active");
 	}
+}
+
+void kt_layout_need(const struct kt_reader *r, struct kt_layout *l, enum kt_layout_group g)
+{
+	const struct kt_reader_ops *o = r->ops;
+
+	if (g >= KT_LG_COUNT || l->group_resolved[g])
+		return;
+	l->group_resolved[g] = true;
+#define KT_M(t, m)
+#define KT_S(t)
+#define KT_GM(grp, t, m) \
+	if (g == KT_LG_##grp) { \
+		l->t##__##m.off = o->member_offset(r->ctx, #t, #m); \
+		l->t##__##m.size = l->t##__##m.off >= 0 ? o->member_size(r->ctx, #t, #m) : -1; \
+	}
+#define KT_GS(grp, t) \
+	if (g == KT_LG_##grp) \
+		l->sizeof_##t = o->type_size(r->ctx, #t);
+#include "layout.def"
+#undef KT_M
+#undef KT_S
+#undef KT_GM
+#undef KT_GS
 }

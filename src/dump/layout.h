@@ -9,12 +9,20 @@
 
 struct kt_field { long off, size; };	/* off -1: absent */
 
+/* The groups of layout.def's KT_GM/KT_GS entries. */
+enum kt_layout_group { KT_LG_TK_DATA, KT_LG_HOST_TSC, KT_LG_COUNT };
+
 struct kt_layout {
 #define KT_M(t, m) struct kt_field t##__##m;
 #define KT_S(t) long sizeof_##t;
+#define KT_GM(g, t, m) KT_M(t, m)
+#define KT_GS(g, t) KT_S(t)
 #include "layout.def"
 #undef KT_M
 #undef KT_S
+#undef KT_GM
+#undef KT_GS
+	bool group_resolved[KT_LG_COUNT];
 	bool have_kvm;		/* kvm, kvm_vcpu, kvm_lapic, kvm_timer types found */
 	bool have_hrtimer;
 	/* Bytes of struct kvm_vcpu to read: the end of the last member we use (the
@@ -24,7 +32,11 @@ struct kt_layout {
 	long in_hrtirq_bit, hang_detected_bit, hres_active_bit;
 };
 
+/* Resolve the KT_M/KT_S entries (the KT_GM/KT_GS ones are left unresolved,
+ * off -1, until kt_layout_need asks for their group). */
 void kt_layout_resolve(const struct kt_reader *r, struct kt_layout *l);
+/* Resolve group g's entries if not yet done (once per layout). */
+void kt_layout_need(const struct kt_reader *r, struct kt_layout *l, enum kt_layout_group g);
 
 static inline bool kt_has(struct kt_field f) { return f.off >= 0; }
 

@@ -19,18 +19,23 @@ static uint64_t find_timekeeper(struct kt_session *s, const char **where)
 	const struct kt_layout *l = &s->layout;
 	uint64_t a;
 
-	/* v6.17+: tk_core is timekeeper_data[TIMEKEEPER_CORE] (index 0), struct tk_data. */
-	if (kt_has(l->tk_data__timekeeper) && kt_symbol(r, "timekeeper_data", &a) == KT_OK) {
-		*where = "timekeeper_data[0].timekeeper";
-		return a + (uint64_t)l->tk_data__timekeeper.off;
-	}
-	/* Before: static struct { seqcount; struct timekeeper timekeeper; } tk_core,
-	 * an anonymous type: ask for the member offset through the variable. */
+	/* Before v6.17: static struct { seqcount; struct timekeeper timekeeper; }
+	 * tk_core, an anonymous type: ask for the member offset through the
+	 * variable.  (Tried first: looking for struct tk_data in a kernel without
+	 * it costs a debuginfo reader a scan of every compile unit.) */
 	if (kt_symbol(r, "tk_core", &a) == KT_OK && r->ops->var_member_offset) {
 		long off = r->ops->var_member_offset(r->ctx, "tk_core", "timekeeper");
 		if (off >= 0) {
 			*where = "tk_core.timekeeper";
 			return a + (uint64_t)off;
+		}
+	}
+	/* v6.17+: tk_core is timekeeper_data[TIMEKEEPER_CORE] (index 0), struct tk_data. */
+	if (kt_symbol(r, "timekeeper_data", &a) == KT_OK) {
+		kt_layout_need(r, &s->layout, KT_LG_TK_DATA);
+		if (kt_has(l->tk_data__timekeeper)) {
+			*where = "timekeeper_data[0].timekeeper";
+			return a + (uint64_t)l->tk_data__timekeeper.off;
 		}
 	}
 	/* shadow_timekeeper equals tk_core.timekeeper after every update. */
@@ -60,6 +65,7 @@ static void estimate_host_tsc(struct kt_session *s, struct kt_now *n)
 	const struct kt_layout *l = &s->layout;
 	uint64_t scd, c2n, a;
 	uint32_t khz = 0;
+	kt_layout_need(r, &s->layout, KT_LG_HOST_TSC);
 	if (!kt_has(l->sched_clock_data__tick_raw) || !kt_has(l->sched_clock_data__tick_gtod) ||
 	    !kt_has(l->cyc2ns__data) || !kt_has(l->cyc2ns__seq) || l->sizeof_cyc2ns_data <= 0 ||
 	    kt_symbol(r, "sched_clock_data", &scd) != KT_OK || kt_symbol(r, "cyc2ns", &c2n) != KT_OK) {
