@@ -39,6 +39,14 @@ const char *kt_di_modname(const struct kt_di *di, int i);
 /* Index of the file for module `name` ('-' and '_' equal), -1 if none. */
 int kt_di_find_module(const struct kt_di *di, const char *name);
 
+/* Index first the compile unit of file fi holding the code of `function`
+ * (an ELF symbol of that file), for a type or static variable defined in one
+ * .c file only, that the in-order scan would reach late (module_sect_attrs:
+ * kernel/module/sysfs.c, a fifth of vmlinux in).  Only the order of the scan
+ * changes: nothing happens when the symbol or its unit is not found, and a
+ * name the unit lacks is still found by the scan.  Each unit once. */
+void kt_di_index_unit_of(struct kt_di *di, int fi, const char *function);
+
 /* Byte offset of member (dotted path) in type: -1 when absent. */
 long kt_di_member_offset(struct kt_di *di, const char *type, const char *member);
 /* Bit offset of member from the start of type (bit-fields exact): -1 absent. */

@@ -23,9 +23,9 @@ static struct kt_htab_slot *find_slot(struct kt_htab_slot *slots, size_t cap,
 	return &slots[i];
 }
 
-static bool grow(struct kt_htab *h)
+/* Rehash into cap slots (a power of two, more than used). */
+static bool rehash(struct kt_htab *h, size_t cap)
 {
-	size_t cap = h->cap ? h->cap * 2 : 64;
 	struct kt_htab_slot *n = calloc(cap, sizeof(*n));
 
 	if (!n)
@@ -37,6 +37,20 @@ static bool grow(struct kt_htab *h)
 	h->slots = n;
 	h->cap = cap;
 	return true;
+}
+
+static bool grow(struct kt_htab *h)
+{
+	return rehash(h, h->cap ? h->cap * 2 : 64);
+}
+
+bool kt_htab_reserve(struct kt_htab *h, size_t n)
+{
+	size_t cap = h->cap ? h->cap : 64;
+
+	while ((h->used + n) * 4 > cap * 3)
+		cap *= 2;
+	return cap == h->cap || rehash(h, cap);
 }
 
 static bool insert(struct kt_htab *h, const char *key, uint64_t val, bool overwrite)

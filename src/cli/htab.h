@@ -30,6 +30,9 @@ bool kt_htab_put(struct kt_htab *h, const char *key, uint64_t val);
 bool kt_htab_add(struct kt_htab *h, const char *key, uint64_t val);
 /* true and *val when present. */
 bool kt_htab_get(const struct kt_htab *h, const char *key, uint64_t *val);
+/* Room for n more keys without rehashing (one allocation for a known count
+ * instead of a doubling per power of two); false on out of memory. */
+bool kt_htab_reserve(struct kt_htab *h, size_t n);
 void kt_htab_free(struct kt_htab *h);
 
 #endif

@@ -95,6 +95,17 @@ static enum kt_status add_symtab(struct kt_syms *s, Elf *elf, const char *module
 		return kt_err_set(err, KT_ENOENT, 0, "%s: no symbol table",
 				  module ? module : "vmlinux");
 	count = sh.sh_size / sh.sh_entsize;
+	/* vmlinux has ~150,000 symbols: size both tables once. */
+	if (s->cap < s->n + count) {
+		struct sym *v = realloc(s->v, (s->n + count) * sizeof(*v));
+
+		if (!v)
+			return kt_err_set(err, KT_ENOMEM, 0, "symbols: out of memory");
+		s->v = v;
+		s->cap = s->n + count;
+	}
+	if (!kt_htab_reserve(&s->by_name, count))
+		return kt_err_set(err, KT_ENOMEM, 0, "symbols: out of memory");
 	/* Two passes so that globals win the name -> address map. */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 1; i < count; i++) {
