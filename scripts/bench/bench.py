@@ -21,8 +21,16 @@ Outside crash:
   (f) the floor: the same reads raw through libkdumpfile (ktbench).
 (g) cost per vCPU: every row divided by the dump's vCPU count, and the marginal
     cost between the smallest and the largest dump.
+(h) start-up: the first command of a fresh crash session (one session per
+    command: what a user waits for after `extend`, over a bare session), and the
+    CLI's whole run with the page cache dropped (cold: vmlinux, modules and dump
+    read from disk; needs root) and warm, with its peak RSS.
+(i) scale: with --extra-index (make bench builds the scale-4k scenario, 4,096
+    vCPUs, into its own index), the per-vCPU cost at 9 / 1,024 / 4,096 vCPUs.
+Every figure carries the 1-minute load average when it was taken: the machine
+is shared, so a figure is only as good as the load next to it.
 """
-import argparse, datetime, json, os, platform, re, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, datetime, json, os, platform, re, resource, shutil, statistics, subprocess, sys, tempfile, time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CMDS = [("kvmlapic -a", "kvmlapic", ["-a"]), ("kvmhrtimer", "kvmhrtimer", []),
@@ -75,6 +83,67 @@ def cli_wall(build, s, cmd, args, reps):
     return statistics.median(ts)
 
 
+def load1():
+    return os.getloadavg()[0]
+
+
+def run_rusage(args):
+    """Run args with output discarded: (wall seconds, peak RSS in MiB)."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, ru = os.wait4(p.pid, 0)
+    return time.perf_counter() - t0, ru.ru_maxrss / 1024
+
+
+def drop_caches():
+    """Drop the page cache (root only): True when done."""
+    try:
+        os.sync()
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def cli_startup(build, s, reps):
+    """The CLI's whole run of kvmlapic -a -j: page cache cold (dropped first) and
+    warm (min and median of reps), with peak RSS and the load average."""
+    args = ([f"{build}/kvmtimer", "--vmlinux", s["vmlinux"]] + mod_args(s)
+            + ["--json", "--command", "kvmlapic", s["vmcore"], "--", "-a"])
+    out = {}
+    if drop_caches():
+        out["cold_load"] = load1()
+        out["cold_s"], out["cold_rss"] = run_rusage(args)
+    run_rusage(args)
+    warm = [run_rusage(args) for _ in range(max(reps, 3))]
+    out["warm_min_s"] = min(w for w, _ in warm)
+    out["warm_med_s"] = statistics.median(w for w, _ in warm)
+    out["warm_rss"] = max(r for _, r in warm)
+    out["warm_load"] = load1()
+    return out
+
+
+def first_commands(build, s):
+    """Each command as the first of a fresh crash session: its time between date
+    markers minus an empty marker pair, i.e. its cost over a bare session."""
+    res = {}
+    for name, cmd, args in CMDS:
+        lines = [f"mod -s {m} {p}" for m, p in (s.get("modules") or {}).items()]
+        lines += [f"extend {os.path.abspath(build)}/kvmtimer.so"] + ["!date +%s%N"] * 3
+        lines += [" ".join([cmd] + args) + " > /dev/null", "!date +%s%N", "quit"]
+        f = tempfile.NamedTemporaryFile("w", suffix=".crash", delete=False)
+        f.write("\n".join(lines) + "\n")
+        f.close()
+        r = subprocess.run(["crash", "-s", s["vmlinux"], s["vmcore"], "-i", f.name],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        os.unlink(f.name)
+        st = [int(x) for x in re.findall(r"^(\d{19})$", r.stdout, re.M)]
+        if len(st) == 4:
+            res[name] = (max(0.0, ((st[3] - st[2]) - (st[1] - st[0])) / 1e9), load1())
+    return res
+
+
 def merge_ranges(path):
     rs = sorted((int(a, 16), int(n)) for a, n in (l.split() for l in open(path)))
     out = []
@@ -86,7 +155,7 @@ def merge_ranges(path):
     return out
 
 
-def crash_session(build, s, reps, doc, ranges):
+def crash_session(build, s, reps, doc, ranges, manual=True):
     """One crash process: every crash-side measurement between date markers."""
     lines, labels = [], []
     for m, p in (s.get("modules") or {}).items():
@@ -104,7 +173,7 @@ def crash_session(build, s, reps, doc, ranges):
     for name, cmd, args in CMDS:
         for r in range(reps + 1):
             timed(f"{name}|{'cold' if r == 0 else 'warm'}", [" ".join([cmd] + args) + " > /dev/null"])
-    if doc and doc.get("vms") is not None:
+    if manual and doc and doc.get("vms") is not None:
         manual = ["list -H vm_list -o kvm.vm_list > /dev/null"]
         for vm in doc["vms"]:
             manual.append(f"tree -t xarray {int(vm['kvm'], 16) + VCPU_ARRAY_OFF:#x} > /dev/null")
@@ -117,7 +186,7 @@ def crash_session(build, s, reps, doc, ranges):
             timed(f"manual recipe|{'cold' if r == 0 else 'warm'}", manual)
     for r in range(2):
         timed(f"timer -r|{'cold' if r == 0 else 'warm'}", ["timer -r > /dev/null"])
-    if ranges:
+    if manual and ranges:
         timed("rd floor|warm", [f"rd -8 {a:#x} {n} > /dev/null" for a, n in ranges])
     f = tempfile.NamedTemporaryFile("w", suffix=".crash", delete=False)
     f.write("\n".join(lines) + "\nquit\n")
@@ -213,11 +282,21 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--dumps", default="healthy,scale,storm,stale-fixed,corrupt")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--extra-index", default=None,
+                    help="a second index (make bench: the scale-4k dump's), its dumps timed too")
+    ap.add_argument("--manual-max-vcpus", type=int, default=1024,
+                    help="time the manual recipe and crash's rd floor only up to this many vCPUs "
+                         "(at 163 ms a vCPU they take ~11 min at 4,096)")
     a = ap.parse_args()
     if not os.path.exists(a.index):
         print(f"bench: no {a.index}: run `make vmcores` first", file=sys.stderr)
         return 1
     idx = load_index(a.index)
+    if a.extra_index and os.path.exists(a.extra_index):
+        for n, e in load_index(a.extra_index).items():
+            if n not in idx:
+                idx[n] = e
+                a.dumps += "," + n
     elf_of = {n[:-4]: s["vmcore"] for n, s in idx.items() if n.endswith("-elf")}
     names = [n for n in a.dumps.split(",") if n in idx]
     global VCPU_ARRAY_OFF
@@ -239,10 +318,14 @@ def main():
             kb[name] = ktbench(a.build, s, cmd, args, a.reps, rng if name == "kvmlapic -a" else None)
         ranges = merge_ranges(rng) if os.path.getsize(rng) else None
         os.unlink(rng)
-        cr, crash_total = crash_session(a.build, s, a.reps, doc, ranges)
+        manual = nv <= a.manual_max_vcpus
+        cr, crash_total = crash_session(a.build, s, a.reps, doc, ranges, manual)
         wall = {name: cli_wall(a.build, s, cmd, args, a.reps) for name, cmd, args in CMDS}
+        first = first_commands(a.build, s)
+        startup = cli_startup(a.build, s, a.reps)
         rows[n] = {"vcpus": nv, "kb": kb, "crash": cr, "crash_total": crash_total,
-                   "cli_wall": wall, "drgn": drgn_run(s), "ranges": len(ranges or [])}
+                   "cli_wall": wall, "drgn": drgn_run(s), "ranges": len(ranges or []),
+                   "manual": manual, "first": first, "startup": startup}
 
     def med(v):
         return statistics.median(v) if v else None
@@ -297,6 +380,25 @@ def main():
           f"({r['ranges']} merged ranges for crash's `rd`). "
           f"CLI open (dump + debuginfo, before any command): {fmt(k.get('open_s'))}; "
           f"crash session total (start-up, mod -s, all of the above): {fmt(r['crash_total'])}\n")
+        if not r["manual"]:
+            P(f"(Manual recipe and crash's `rd` floor not timed above {a.manual_max_vcpus} vCPUs: "
+              f"at ~163 ms a vCPU they would take ~{r['vcpus'] * 0.163 / 60:.0f} min per run.)\n")
+        P("Start-up: what a user waits for before the first answer.\n")
+        P("| what | time | peak RSS | load (1 min) |")
+        P("|---|---:|---:|---:|")
+        for name, _, _ in CMDS:
+            f = r["first"].get(name)
+            P(f"| crash: `{name}` as the first command of a fresh session (over a bare session) | "
+              f"{fmt(f[0]) if f else '—'} | — | {f'{f[1]:.2f}' if f else '—'} |")
+        st = r["startup"]
+        if "cold_s" in st:
+            P(f"| CLI `kvmtimer --json --command kvmlapic -- -a`, page cache dropped | {fmt(st['cold_s'])} | "
+              f"{st['cold_rss']:.0f} MiB | {st['cold_load']:.2f} |")
+        else:
+            P("| CLI, page cache dropped | — (needs root to drop the page cache) | — | — |")
+        P(f"| CLI, same, page cache warm: min (median) | {fmt(st['warm_min_s'])} ({fmt(st['warm_med_s'])}) | "
+          f"{st['warm_rss']:.0f} MiB | {st['warm_load']:.2f} |")
+        P("")
     if len(rows) >= 2:
         small = min(rows, key=lambda n: rows[n]["vcpus"])
         big = max(rows, key=lambda n: rows[n]["vcpus"])
@@ -309,6 +411,31 @@ def main():
             wl = rows[big]["table"][label][1]
             marg = (wl - ws) / dv if ws is not None and wl is not None and dv > 0 else None
             P(f"| {label} | {fmt(ws)} | {fmt(wl)} | {fmt(marg)} |")
+    # Per-vCPU cost at each size: warm time / vCPUs, and the marginal cost from the
+    # next smaller dump (what one more vCPU costs, fixed costs cancelled).
+    sized = sorted((r["vcpus"], n) for n, r in rows.items() if r["vcpus"] >= 9 and n in ("healthy", "scale", "scale-4k"))
+    if len(sized) >= 2:
+        P("\n## Cost per vCPU at " + " / ".join(f"{v:,}" for v, _ in sized) + " vCPUs\n")
+        P("Warm times.  Per vCPU = time / vCPUs (the fixed cost of walking every CPU's hrtimer "
+          "bases and the fix status dominates at 9); marginal = the difference from the next "
+          "smaller dump over the vCPUs added.  Constant marginal cost = linear scaling.\n")
+        labels = ["crash: `kvmlapic -a` (kvmtimer.so)", "crash: `kvmtriage` (kvmtimer.so)",
+                  "CLI in-process: `kvmlapic -a`", "CLI in-process: `kvmtriage`",
+                  "floor: the reads kvmlapic -a makes, raw via libkdumpfile"]
+        P("| what | " + " | ".join(f"{n} ({v:,}): time, per vCPU, marginal" for v, n in sized) + " | marginal ratio last/first |")
+        P("|---|" + "---:|" * (len(sized) + 1))
+        for label in labels:
+            cells, margs = [], []
+            prev = None
+            for v, n in sized:
+                w = rows[n].get("table", {}).get(label, (None, None))[1]
+                marg = (w - prev[1]) / (v - prev[0]) if w is not None and prev and prev[1] is not None else None
+                if marg is not None:
+                    margs.append(marg)
+                cells.append(f"{fmt(w)}, {fmt(w / v if w else None)}, {fmt(marg)}")
+                prev = (v, w)
+            ratio = f"{margs[-1] / margs[0]:.2f}" if len(margs) >= 2 and margs[0] else "—"
+            P(f"| {label} | " + " | ".join(cells) + f" | {ratio} |")
     # drgn on every dump of the index (not only the timed ones): does it open the dump,
     # and what do its own helpers find (vCPUs via vm_list/xarray, hrtimers per CPU base)?
     P("\n## drgn on every dump\n")
