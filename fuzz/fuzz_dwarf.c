@@ -11,7 +11,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
-#include "debuginfo.h"
+#include "kvmtimer/debuginfo.h"
 #include "symbols.h"
 
 static const char *const members[][2] = {

@@ -12,15 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "kvmtimer/error.h"
+#include "kvmtimer/file.h"
 
 struct kt_dump;
 
-/* Open path read-only if it is a regular file: never blocks (O_NONBLOCK, so a
- * FIFO or a device cannot hang the open; then cleared), and anything but a
- * regular file (FIFO, socket, directory, device — a dump on a raw device is
- * copied to a file first, e.g. makedumpfile -R) is KT_EINVAL with a message.
- * The fd, or -1 with err set. */
-int kt_open_regular(const char *path, struct kt_err *err);
 
 /* Open path: KT_OK, KT_ENOENT (no such file), KT_EINVAL (not a dump), each
  * with a one-line message. */

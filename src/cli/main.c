@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "debuginfo.h"
+#include "kvmtimer/debuginfo.h"
 #include "kvmtimer/commands.h"
 #include "kvmtimer/json.h"
 #include "kvmtimer/version.h"

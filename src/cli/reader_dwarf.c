@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "debuginfo.h"
+#include "kvmtimer/debuginfo.h"
 #include "dump.h"
 #include "reader_dwarf.h"
 #include "symbols.h"

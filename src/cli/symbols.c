@@ -2,7 +2,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include "htab.h"
+#include "kvmtimer/htab.h"
 #include "symbols.h"
 
 /* x86_64 __START_KERNEL_map: kernel image symbols are above it, per-CPU
@@ -263,23 +263,3 @@ const char *kt_syms_name(struct kt_syms *s, uint64_t addr, uint64_t *offset,
 	}
 }
 
-uint64_t kt_elf_symbol(Elf *elf, const char *name)
-{
-	GElf_Shdr sh;
-	Elf_Scn *scn = find_symtab(elf, &sh);
-	Elf_Data *data;
-	size_t count;
-
-	if (!scn || !(data = elf_getdata(scn, NULL)) || !sh.sh_entsize)
-		return 0;
-	count = sh.sh_size / sh.sh_entsize;
-	for (size_t i = 1; i < count; i++) {
-		GElf_Sym sym;
-		const char *n;
-
-		if (gelf_getsym(data, (int)i, &sym) && sym.st_shndx != SHN_UNDEF &&
-		    (n = elf_strptr(elf, sh.sh_link, sym.st_name)) && !strcmp(n, name))
-			return sym.st_value;
-	}
-	return 0;
-}

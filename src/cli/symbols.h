@@ -10,6 +10,7 @@
 #include <gelf.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "kvmtimer/debuginfo.h"
 #include "kvmtimer/error.h"
 
 struct kt_syms;
@@ -40,7 +41,5 @@ enum kt_status kt_syms_lookup(struct kt_syms *s, const char *name, uint64_t *add
  * name, offset and module (NULL: vmlinux).  NULL when none. */
 const char *kt_syms_name(struct kt_syms *s, uint64_t addr, uint64_t *offset,
 			 const char **module);
-/* Address of a symbol in the ELF file itself (unrelocated): 0 when absent. */
-uint64_t kt_elf_symbol(Elf *elf, const char *name);
 
 #endif

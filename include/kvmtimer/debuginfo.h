@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Types from DWARF (libdw): vmlinux and module debug files (kvm.ko, kvm-amd.ko).
+ * Types from DWARF (libdw): vmlinux and module debug files (kvm.ko, kvm-amd.ko),
+ * src/dump/debuginfo.c: the CLI's reader and the crash extension's (which
+ * hands it the files crash opened) share it.
  *
  * Lookups are by name and lazy: the first lookup of a name scans compile units
  * (top-level DIEs only) until it finds a definition, indexing every named type
@@ -13,8 +15,8 @@
  * Member names may be dotted paths ("arch.apic", "battr.attr.name"); members of
  * anonymous structs and unions are found at any depth.
  */
-#ifndef KT_CLI_DEBUGINFO_H
-#define KT_CLI_DEBUGINFO_H
+#ifndef KVMTIMER_DEBUGINFO_H
+#define KVMTIMER_DEBUGINFO_H
 #include <stdbool.h>
 #include <gelf.h>
 #include "kvmtimer/error.h"
@@ -46,6 +48,9 @@ int kt_di_find_module(const struct kt_di *di, const char *name);
  * changes: nothing happens when the symbol or its unit is not found, and a
  * name the unit lacks is still found by the scan.  Each unit once. */
 void kt_di_index_unit_of(struct kt_di *di, int fi, const char *function);
+
+/* Address of a symbol in the ELF file itself (unrelocated): 0 when absent. */
+uint64_t kt_elf_symbol(Elf *elf, const char *name);
 
 /* Byte offset of member (dotted path) in type: -1 when absent. */
 long kt_di_member_offset(struct kt_di *di, const char *type, const char *member);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <stdlib.h>
 #include <string.h>
-#include "htab.h"
+#include "kvmtimer/htab.h"
 
 /* FNV-1a, 64-bit. */
 static uint64_t hash_str(const char *s)

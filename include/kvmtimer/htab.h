@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * A small string-keyed hash table (open addressing, linear probing) for the
- * CLI's caches: type and variable DIEs by name, member offsets by "type.member",
+ * debuginfo and symbol caches: type and variable DIEs by name, member offsets by "type.member",
  * symbols by name.  Keys are copied unless .borrow is set; values are one
  * uint64_t each.
  */
-#ifndef KT_CLI_HTAB_H
-#define KT_CLI_HTAB_H
+#ifndef KVMTIMER_HTAB_H
+#define KVMTIMER_HTAB_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -19,10 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "debuginfo.h"
-#include "dump.h"
-#include "htab.h"
-#include "symbols.h"
+#include "kvmtimer/debuginfo.h"
+#include "kvmtimer/file.h"
+#include "kvmtimer/htab.h"
 
 #define KT_DI_MAX_FILES 16
 #define KT_DI_MAX_HINTS 16
@@ -235,6 +234,30 @@ int kt_di_nfiles(const struct kt_di *di) { return di->nfiles; }
 Elf *kt_di_elf(const struct kt_di *di, int i) { return di->files[i].elf; }
 const char *kt_di_path(const struct kt_di *di, int i) { return di->files[i].path; }
 const char *kt_di_modname(const struct kt_di *di, int i) { return di->files[i].modname; }
+
+uint64_t kt_elf_symbol(Elf *elf, const char *name)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = NULL;
+	Elf_Data *data;
+	size_t count;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_SYMTAB)
+			break;
+	if (!scn || !(data = elf_getdata(scn, NULL)) || !sh.sh_entsize)
+		return 0;
+	count = sh.sh_size / sh.sh_entsize;
+	for (size_t i = 1; i < count; i++) {
+		GElf_Sym sym;
+		const char *n;
+
+		if (gelf_getsym(data, (int)i, &sym) && sym.st_shndx != SHN_UNDEF &&
+		    (n = elf_strptr(elf, sh.sh_link, sym.st_name)) && !strcmp(n, name))
+			return sym.st_value;
+	}
+	return 0;
+}
 
 /* ---- the incremental index ---- */
 
