@@ -7,6 +7,8 @@
 /* reader_crash.c */
 extern const struct kt_reader_ops kt_crash_reader_ops;
 int kt_crash_module_generation(void);
+/* Free the DWARF type reader (at unload). */
+void kt_crash_reader_cleanup(void);
 /* fn(arg) under a temporary longjmp target: false when crash error(FATAL)ed
  * inside it.  A Ctrl-C inside it goes on to crash's prompt. */
 #include <stdbool.h>

@@ -116,4 +116,6 @@ static void __attribute__((destructor)) kvmtimer_fini(void)
 	if (session && !in_core)
 		kt_session_free(session);
 	session = NULL;
+	if (!in_core)
+		kt_crash_reader_cleanup();
 }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kvmtimer/debuginfo.h"
 #include "kvmtimer/reader.h"
 #include "ext.h"
 
@@ -201,7 +202,75 @@ static enum kt_status crash_symbol_name(void *ctx, uint64_t addr, char *buf, siz
 }
 
 /*
- * Types through crash's own gdb request, GNU_GET_DATATYPE (what crash's
+ * Types, first choice: the DWARF of the files crash itself loaded (its vmlinux
+ * or separate debuginfo file, the `mod -s` files of kvm, kvm_amd, kvm_intel),
+ * read with the core's libdw reader (src/dump/debuginfo.c, the CLI's).  On a
+ * session's first command this is several times faster than asking gdb,
+ * whose first lookup of each type searches every unit's partial symbols and
+ * expands the unit that has it (0.15 s for kvm_lapic alone, in kvm.ko's
+ * x86.c): the reader opens the files (1 ms for vmlinux, 70 ms to relocate
+ * kvm.ko's .debug_info) and indexes units in order until it finds a name,
+ * modules first (bench/RESULTS-2026-12-01.md has both measured).  Rebuilt
+ * when crash loads module debuginfo; when a file cannot be read (no DWARF in
+ * it, an unexpected format) every type question goes to gdb instead.
+ */
+static struct {
+	struct kt_di *di;
+	int generation;		/* kt_crash_module_generation() it was built for */
+	bool unusable;		/* then gdb answers */
+} dwarf_types = { .generation = -1 };
+
+static struct kt_di *types_dwarf(void)
+{
+	static const char *const kvm_modules[] = { "kvm", "kvm_amd", "kvm_intel" };
+	int gen = kt_crash_module_generation();
+	struct kt_err e = { 0 };
+	const char *vmlinux;
+	struct kt_di *di;
+
+	if (gen == dwarf_types.generation)
+		return dwarf_types.unusable ? NULL : dwarf_types.di;
+	kt_di_free(dwarf_types.di);
+	dwarf_types.di = NULL;
+	dwarf_types.generation = gen;
+	dwarf_types.unusable = true;
+	vmlinux = pc->debuginfo_file && *pc->debuginfo_file ? pc->debuginfo_file : pc->namelist;
+	if (!vmlinux || !*vmlinux || !(di = kt_di_new()))
+		return NULL;
+	if (kt_di_add(di, vmlinux, NULL, &e) != KT_OK) {
+		kt_di_free(di);
+		return NULL;
+	}
+	for (int i = 0; i < st->mods_installed; i++) {
+		struct load_module *lm = &st->load_modules[i];
+		bool kvm = false;
+
+		for (size_t k = 0; k < sizeof(kvm_modules) / sizeof(kvm_modules[0]); k++)
+			kvm |= !strcmp(lm->mod_name, kvm_modules[k]);
+		if (!kvm || !(lm->mod_flags & MOD_LOAD_SYMS) || !lm->mod_namelist[0])
+			continue;
+		if (kt_di_add(di, lm->mod_namelist, lm->mod_name, &e) != KT_OK) {
+			kt_di_free(di);
+			return NULL;
+		}
+	}
+	/* tk_core is kernel/time/timekeeping.c's, ~380 units into vmlinux: index
+	 * its unit first (an ordering hint, as the CLI's reader does). */
+	kt_di_index_unit_of(di, 0, "ktime_get");
+	dwarf_types.di = di;
+	dwarf_types.unusable = false;
+	return di;
+}
+
+void kt_crash_reader_cleanup(void)
+{
+	kt_di_free(dwarf_types.di);
+	dwarf_types.di = NULL;
+	dwarf_types.generation = -1;
+}
+
+/*
+ * Types, when the DWARF files cannot be read: through crash's own gdb request, GNU_GET_DATATYPE (what crash's
  * datatype_info(), behind MEMBER_OFFSET, MEMBER_SIZE and STRUCT_SIZE, makes):
  * one request answers a member's offset in bits (exact for bit-fields), its
  * size and the type's size.  The layout asks offset, size and sometimes the
@@ -306,10 +375,15 @@ static void datatype(const char *type, const char *member, long *type_size, long
 static long member_query(const char *type, const char *member, char what)
 {
 	long tsz, bits, size;
+	struct kt_di *di;
 
 	type = bare_type(type);
 	if (!is_c_path(type, false) || !is_c_path(member, true))
 		return -1;
+	if ((di = types_dwarf()))
+		return what == 'o' ? kt_di_member_offset(di, type, member) :
+		       what == 's' ? kt_di_member_size(di, type, member) :
+				     kt_di_member_bit_offset(di, type, member);
 	if (strchr(member, '.')) {
 		datatype(type, NULL, &tsz, &bits, &size);
 		if (tsz < 0 || what == 'b')
@@ -346,10 +420,14 @@ static long crash_type_size(void *ctx, const char *type)
 {
 	long tsz, bits, size;
 
+	struct kt_di *di;
+
 	(void)ctx;
 	type = bare_type(type);
 	if (!is_c_path(type, false))
 		return -1;
+	if ((di = types_dwarf()))
+		return kt_di_type_size(di, type);
 	datatype(type, NULL, &tsz, &bits, &size);
 	return tsz;
 }
@@ -368,6 +446,8 @@ static long crash_var_member_offset(void *ctx, const char *var, const char *memb
 	snprintf(v, sizeof(v), "%s", var);
 	if (!symbol_exists(v))
 		return -1;
+	if (types_dwarf())
+		return kt_di_var_member_offset(types_dwarf(), var, member);
 	snprintf(cmd, sizeof(cmd),
 		 "printf \"%%ld\\n\", (long)((char *)&%s.%s - (char *)&%s)", var, member, var);
 	if (!gdb_long(cmd, &off) || off < 0)
