@@ -27,6 +27,8 @@ enum kt_damage_kind {
 	KT_DAMAGE_CYCLE,	/* a list or tree reaches addr twice */
 	KT_DAMAGE_BOUND,	/* a walk hit its bound and stopped */
 	KT_DAMAGE_INCONSISTENT,	/* fields that disagree (back-pointers, order, counts) */
+	KT_DAMAGE_ABSENT,	/* nothing of the kind there, and why (a CPU not in an NMI,
+				 * a backtrace reaching user space): not damage */
 };
 #define KT_MAX_DAMAGE 16
 struct kt_damage {

@@ -37,10 +37,10 @@ struct kt_cpu_context {
 	int cpu;
 	struct kt_regs note;	/* NT_PRSTATUS */
 	bool has_note;
-	char note_err[256];
+	struct kt_damage note_damage;	/* why has_note is false */
 	struct kt_regs nmi;	/* pt_regs on the NMI stack */
 	bool has_nmi;
-	char nmi_err[300];
+	struct kt_damage nmi_damage;	/* why has_nmi is false */
 	const struct kt_regs *regs;	/* the interrupted context: nmi, else note */
 	enum kt_ctx_state state;
 	char func[KT_SYM_LEN];	/* RIP's function, "" unknown */
@@ -51,11 +51,11 @@ struct kt_cpu_context {
 	char chain[240];	/* DWARF scopes at RIP, innermost first */
 	struct kt_frame frames[KT_CTX_FRAMES];	/* #0 RIP, #1 its caller, ... */
 	int nframes;
-	char unwind_stop[256];	/* why the backtrace ends there */
+	struct kt_damage unwind_end;	/* why the backtrace ends there (what "" none) */
 	struct kt_var vars[KT_CTX_VARS];
 	int nvars;
 	bool vars_done;
-	char vars_err[256];
+	struct kt_damage vars_damage;	/* why no variables (what "" none) */
 	char code_note[160];	/* how the machine code was read (codeflow.h) */
 	/* What the registers point at, decoded (analyze/regs_evidence.c
 	 * cross-checks it against the host; kernel/ only reads it). */
@@ -82,7 +82,8 @@ struct kt_contexts {
 /* Read every CPU's register sets (only CPUs in `cpus`, all when ncpus 0),
  * symbolize RIP and classify it.  with_vars: also the variables at RIP of
  * every CPU in kernel code; vars_in_loop: of CPUs in the catch-up path.
- * Damage is recorded per CPU (note_err, nmi_err, vars_err), never fatal. */
+ * Damage is recorded per CPU as typed records (note_damage, nmi_damage,
+ * vars_damage, unwind_end: kind, address, what), never fatal. */
 void kt_load_contexts(struct kt_session *s, const int *cpus, int ncpus, bool with_vars,
 		      bool vars_in_loop, struct kt_contexts *out);
 void kt_contexts_free(struct kt_contexts *c);

@@ -129,16 +129,16 @@ void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_conte
 			fprintf(out, "        NMI frame (pt_regs) at 0x%" PRIx64 " on the NMI stack%s\n",
 				c->nmi.where, c->has_note ? "; the ELF note holds the NMI handler's own registers" : "");
 		else
-			fprintf(out, "        NMI stack: %s\n", kt_tab(c->nmi_err));
+			fprintf(out, "        NMI stack: %s\n", kt_tab(c->nmi_damage.what));
 		if (!c->has_note)
-			fprintf(out, "        ELF note: %s\n", kt_tab(c->note_err));
+			fprintf(out, "        ELF note: %s\n", kt_tab(c->note_damage.what));
 		else if (c->has_nmi)
 			fprintf(out, "        ELF note RIP %016" PRIx64 "\n", c->note.r[KT_RIP]);
 		print_regs(out, c->regs);
 		if (!c->vars_done)
 			continue;
-		if (c->vars_err[0])
-			fprintf(out, "        DWARF: %s\n", kt_tab(c->vars_err));
+		if (c->vars_damage.what[0])
+			fprintf(out, "        DWARF: %s\n", kt_tab(c->vars_damage.what));
 		else
 			fprintf(out, "        scopes at RIP: %s\n", c->chain[0] ? kt_tab(c->chain) : "?");
 		if (c->code_note[0])
@@ -148,8 +148,8 @@ void kt_print_contexts(FILE *out, const struct kt_host *h, const struct kt_conte
 				kt_tab(c->frames[k].func), c->frames[k].off,
 				c->frames[k].module[0] ? " [" : "", kt_tab(c->frames[k].module),
 				c->frames[k].module[0] ? "]" : "", c->frames[k].pc);
-		if (c->nframes && c->unwind_stop[0])
-			fprintf(out, "        (backtrace ends: %s)\n", kt_tab(c->unwind_stop));
+		if (c->nframes && c->unwind_end.what[0])
+			fprintf(out, "        (backtrace ends: %s)\n", kt_tab(c->unwind_end.what));
 		if (!c->nvars) {
 			print_checks(out, evidence(a, i));
 			continue;
@@ -194,7 +194,7 @@ void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c,
 	if (c->has_note)
 		kt_json_kaddr(j, K(rip), c->note.r[KT_RIP]);
 	else
-		kt_json_kstr(j, K(error), c->note_err);
+		kt_json_kstr(j, K(error), c->note_damage.what);
 	kt_json_obj_end(j);
 	kt_json_key(j, K(nmi_frame));
 	kt_json_obj_begin(j);
@@ -202,11 +202,11 @@ void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c,
 	if (c->has_nmi)
 		kt_json_kaddr(j, K(pt_regs), c->nmi.where);
 	else
-		kt_json_kstr(j, K(error), c->nmi_err);
+		kt_json_kstr(j, K(error), c->nmi_damage.what);
 	kt_json_obj_end(j);
 	if (c->vars_done) {
-		if (c->vars_err[0])
-			kt_json_kstr(j, K(variables_error), c->vars_err);
+		if (c->vars_damage.what[0])
+			kt_json_kstr(j, K(variables_error), c->vars_damage.what);
 		if (c->code_note[0])
 			kt_json_kstr(j, K(code_reading), c->code_note);
 		kt_json_kstr(j, K(scopes), c->chain);
@@ -221,8 +221,8 @@ void kt_json_context(struct kt_json *j, const struct kt_cpu_context *c,
 			kt_json_obj_end(j);
 		}
 		kt_json_arr_end(j);
-		if (c->unwind_stop[0])
-			kt_json_kstr(j, K(frames_end), c->unwind_stop);
+		if (c->unwind_end.what[0])
+			kt_json_kstr(j, K(frames_end), c->unwind_end.what);
 		kt_json_key(j, K(variables));
 		kt_json_arr_begin(j);
 		for (int k = 0; k < c->nvars; k++) {
