@@ -18,7 +18,7 @@
 
 /* ---- tasks: vcpu->pid -> task_struct -> tid, comm ---------------------- */
 
-static uint64_t pid_to_task(struct kt_session *s, uint64_t pid, int *nr)
+static uint64_t pid_to_task(struct kt_session *s, uint64_t pid, int *nr, struct kt_damage *dmg)
 {
 	const struct kt_layout *l = &s->layout;
 	uint64_t first = 0;
@@ -27,9 +27,18 @@ static uint64_t pid_to_task(struct kt_session *s, uint64_t pid, int *nr)
 	*nr = 0;
 	if (!pid || !kt_has(l->pid__numbers) || !kt_has(l->upid__nr))
 		return 0;
-	/* numbers[0] is the pid in the initial namespace. */
-	if (kt_read_u32(&s->reader, pid + l->pid__numbers.off + l->upid__nr.off, &v) == KT_OK)
-		*nr = (int)v;
+	/* numbers[0] is the pid in the initial namespace.  Unreadable: the thread
+	 * id is unknown, not 0 (seen: makedumpfile 1.7.2 -d 31 on a 6.12 host
+	 * drops slab pages, crash too says "cannot read pid struct"). */
+	uint64_t at = pid + (uint64_t)l->pid__numbers.off + (uint64_t)l->upid__nr.off;
+	if (kt_read_u32(&s->reader, at, &v) != KT_OK) {
+		if (dmg)
+			kt_damage_note(dmg, KT_DAMAGE_UNREADABLE, at,
+				       "vcpu->pid 0x%llx: struct pid unreadable (page not in the dump?): thread id unknown",
+				       (unsigned long long)pid);
+		return 0;
+	}
+	*nr = (int)v;
 	/* tasks[PIDTYPE_PID].first -> task_struct.pid_links[PIDTYPE_PID] (v4.19+),
 	 * or task_struct.pids[PIDTYPE_PID].node (struct pid_link, node first). */
 	long links = kt_has(l->task_struct__pid_links) ? l->task_struct__pid_links.off
@@ -173,7 +182,7 @@ static void decode_vcpu(struct kt_session *s, struct kt_vm *vm, struct kt_vcpu *
 	t->last_tsc_nsec = kt_get(b, sz, AF(last_tsc_nsec));
 
 	uint64_t pid = kt_get(b, sz, l->kvm_vcpu__pid);
-	uint64_t task = pid_to_task(s, pid, &v->tid);
+	uint64_t task = pid_to_task(s, pid, &v->tid, &v->damage);
 	task_comm(s, task, v->comm);
 
 	uint64_t apic = kt_get(b, sz, AF(apic));
@@ -344,7 +353,7 @@ static void load_vm(struct kt_session *s, struct kt_host *h, struct kt_vm *vm)
 		uint64_t pid = 0;
 		if (kt_read_u64(&s->reader, vm->vcpus[i].addr + l->kvm_vcpu__pid.off, &pid) != KT_OK)
 			continue;
-		task = pid_to_task(s, pid, &nr);
+		task = pid_to_task(s, pid, &nr, NULL);	/* said on the vCPU */
 		if (task && kt_has(l->task_struct__group_leader) &&
 		    kt_read_u64(&s->reader, task + l->task_struct__group_leader.off, &leader) == KT_OK)
 			task_comm(s, leader, vm->comm);
