@@ -124,7 +124,7 @@ def self_test():
     for g in golden:
         for _, d in documents(g):
             base.setdefault(d.get("command"), d)
-    ok(sorted(base) == ["kvmhrtimer", "kvmlapic", "kvmtriage", "kvmtsc"],
+    ok(sorted(base) == ["kvmhrtimer", "kvmlapic", "kvmregs", "kvmtriage", "kvmtsc"],
        "a golden document of each command to mutate: %s" % sorted(base))
 
     def first_vcpu(d):
