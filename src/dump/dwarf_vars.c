@@ -91,24 +91,39 @@ bad:
 }
 
 /* The file's address of function `name` (a FUNC symbol), 0 if none. */
+/* name, or name + a compiler clone suffix (".isra.0", ".part.0.constprop.0",
+ * ".cold"): crash's symbol table strips those suffixes, so the extension may
+ * ask for "do_execveat_common" where the ELF symbol is "do_execveat_common.isra.0". */
+static bool symbol_is(const char *s, const char *name, bool clones)
+{
+	size_t n = strlen(name);
+	return !strncmp(s, name, n) && (s[n] == 0 || (clones && s[n] == '.'));
+}
+
 static Dwarf_Addr function_addr(Dwfl_Module *mod, const char *name, uint64_t offset)
 {
 	int n = dwfl_module_getsymtab(mod);
-	Dwarf_Addr best = 0;
 
-	for (int i = 1; i < n; i++) {
-		GElf_Sym sym;
-		GElf_Addr addr;
-		const char *s = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
-		if (!s || GELF_ST_TYPE(sym.st_info) != STT_FUNC || strcmp(s, name))
-			continue;
-		/* Static functions may share a name: prefer the one the offset fits. */
-		if (!best || offset < sym.st_size)
-			best = addr;
-		if (offset < sym.st_size)
-			break;
+	/* The exact name first; a clone of it only when no exact one exists. */
+	for (int pass = 0; pass < 2; pass++) {
+		Dwarf_Addr best = 0;
+		for (int i = 1; i < n; i++) {
+			GElf_Sym sym;
+			GElf_Addr addr;
+			const char *s = dwfl_module_getsym_info(mod, i, &sym, &addr, NULL, NULL, NULL);
+			if (!s || GELF_ST_TYPE(sym.st_info) != STT_FUNC || !symbol_is(s, name, pass))
+				continue;
+			/* Static functions (and clones) may share a name: prefer the one
+			 * the offset fits. */
+			if (!best || offset < sym.st_size)
+				best = addr;
+			if (offset < sym.st_size)
+				break;
+		}
+		if (best)
+			return best;
 	}
-	return best;
+	return 0;
 }
 
 static Dwarf_Die *peel(Dwarf_Die *t, Dwarf_Die *mem)
