@@ -31,21 +31,6 @@ static const char *catchup_member(const char *fn)
 	return NULL;
 }
 
-/* Record why something of a context is not shown: a typed damage record
- * (kind, address, what), replacing any earlier reason. */
-static void set_damage(struct kt_damage *d, enum kt_damage_kind kind, uint64_t addr,
-		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void set_damage(struct kt_damage *d, enum kt_damage_kind kind, uint64_t addr,
-		       const char *fmt, ...)
-{
-	va_list ap;
-	d->kind = kind;
-	d->addr = addr;
-	va_start(ap, fmt);
-	vsnprintf(d->what, sizeof(d->what), fmt, ap);
-	va_end(ap);
-}
-
 /* The kind of damage an error from below is. */
 static enum kt_damage_kind damage_kind(enum kt_status st)
 {
@@ -91,7 +76,7 @@ static int nmi_stack_tops(struct kt_session *s, uint64_t pcpu, uint64_t *tops, i
 			tops[n++] = p + (uint64_t)off + (uint64_t)sz;
 			return n;
 		}
-		set_damage(why, KT_DAMAGE_UNREADABLE, sym + pcpu,
+		kt_damage_set(why, KT_DAMAGE_UNREADABLE, sym + pcpu,
 			   "cea_exception_stacks of this CPU unreadable");
 	}
 	if (kt_symbol(r, "cpu_tss_rw", &sym) == KT_OK) {
@@ -105,11 +90,11 @@ static int nmi_stack_tops(struct kt_session *s, uint64_t pcpu, uint64_t *tops, i
 					tops[n++] = ist[i];
 			return n;
 		}
-		set_damage(why, KT_DAMAGE_UNREADABLE, sym + pcpu + (uint64_t)(off > 0 ? off : 0),
+		kt_damage_set(why, KT_DAMAGE_UNREADABLE, sym + pcpu + (uint64_t)(off > 0 ? off : 0),
 			   "cpu_tss_rw.x86_tss.ist of this CPU unreadable");
 	}
 	if (!why->what[0])
-		set_damage(why, KT_DAMAGE_MISSING, 0,
+		kt_damage_set(why, KT_DAMAGE_MISSING, 0,
 			   "neither cea_exception_stacks nor cpu_tss_rw in the debuginfo");
 	return n;
 }
@@ -125,18 +110,18 @@ static void load_nmi_frame(struct kt_session *s, struct kt_cpu_context *c, uint6
 
 	resolve_ptregs(s);
 	if (s->ptregs.size <= 0 || s->ptregs.off[KT_RIP] < 0) {
-		set_damage(&c->nmi_damage, KT_DAMAGE_MISSING, 0, "struct pt_regs not in the debuginfo");
+		kt_damage_set(&c->nmi_damage, KT_DAMAGE_MISSING, 0, "struct pt_regs not in the debuginfo");
 		return;
 	}
 	n = nmi_stack_tops(s, pcpu, tops, 8, &why);
 	if (!n) {
-		set_damage(&c->nmi_damage, why.kind, why.addr, "NMI stack not found: %s", why.what);
+		kt_damage_set(&c->nmi_damage, why.kind, why.addr, "NMI stack not found: %s", why.what);
 		return;
 	}
-	set_damage(&c->nmi_damage, KT_DAMAGE_ABSENT, 0, "not in an NMI (no NMI frame on the NMI stack)");
+	kt_damage_set(&c->nmi_damage, KT_DAMAGE_ABSENT, 0, "not in an NMI (no NMI frame on the NMI stack)");
 	for (int i = 0; i < n; i++) {
 		if (kt_read(&s->reader, tops[i] - KT_NMI_TAIL, tail, sizeof(tail)) != KT_OK) {
-			set_damage(&c->nmi_damage, KT_DAMAGE_UNREADABLE, tops[i] - KT_NMI_TAIL,
+			kt_damage_set(&c->nmi_damage, KT_DAMAGE_UNREADABLE, tops[i] - KT_NMI_TAIL,
 				   "NMI stack at %#" PRIx64 " unreadable (not in the dump)", tops[i]);
 			continue;
 		}
@@ -148,7 +133,7 @@ static void load_nmi_frame(struct kt_session *s, struct kt_cpu_context *c, uint6
 			return;
 		}
 		if (st == KT_ECORRUPT)
-			set_damage(&c->nmi_damage, KT_DAMAGE_INCONSISTENT, e.addr ? e.addr : tops[i],
+			kt_damage_set(&c->nmi_damage, KT_DAMAGE_INCONSISTENT, e.addr ? e.addr : tops[i],
 				   "damaged NMI frame: %s", e.msg);
 	}
 }
@@ -161,15 +146,15 @@ static void load_note(struct kt_session *s, struct kt_cpu_context *c)
 	struct kt_err e = { 0 };
 
 	if (!o->cpu_prstatus) {
-		set_damage(&c->note_damage, KT_DAMAGE_MISSING, 0, "this reader has no ELF notes");
+		kt_damage_set(&c->note_damage, KT_DAMAGE_MISSING, 0, "this reader has no ELF notes");
 		return;
 	}
 	if (o->cpu_prstatus(s->reader.ctx, c->cpu, desc, sizeof(desc), &got, &e) != KT_OK ||
 	    kt_prstatus_decode(desc, got < sizeof(desc) ? got : sizeof(desc), &c->note, &e) != KT_OK) {
 		if (e.msg[0])
-			set_damage(&c->note_damage, damage_kind(e.status), e.addr, "%s", e.msg);
+			kt_damage_set(&c->note_damage, damage_kind(e.status), e.addr, "%s", e.msg);
 		else
-			set_damage(&c->note_damage, KT_DAMAGE_ABSENT, 0, "no NT_PRSTATUS note");
+			kt_damage_set(&c->note_damage, KT_DAMAGE_ABSENT, 0, "no NT_PRSTATUS note");
 		return;
 	}
 	c->note.where = (uint64_t)c->cpu;
@@ -338,13 +323,13 @@ static void load_vars(struct kt_session *s, struct kt_cpu_context *c)
 
 	c->vars_done = true;
 	if (!c->func[0]) {
-		set_damage(&c->vars_damage, KT_DAMAGE_MISSING, c->regs->r[KT_RIP],
+		kt_damage_set(&c->vars_damage, KT_DAMAGE_MISSING, c->regs->r[KT_RIP],
 			   "RIP %#" PRIx64 " is in no known function", c->regs->r[KT_RIP]);
 		return;
 	}
 	if (!r->ops->debuginfo_path || r->ops->debuginfo_path(r->ctx, c->regs->r[KT_RIP], path,
 							      sizeof(path)) != KT_OK) {
-		set_damage(&c->vars_damage, KT_DAMAGE_MISSING, c->regs->r[KT_RIP],
+		kt_damage_set(&c->vars_damage, KT_DAMAGE_MISSING, c->regs->r[KT_RIP],
 			   "no debug file with DWARF for %s%s%s", c->func,
 			   c->module[0] ? " in module " : "", c->module);
 		if (c->in_catchup)
@@ -353,7 +338,7 @@ static void load_vars(struct kt_session *s, struct kt_cpu_context *c)
 	}
 	if (vars_at(s, path, c->func, c->func_off, c->regs, c->vars, KT_CTX_VARS, &c->nvars,
 		    c->chain, sizeof(c->chain), &e) != KT_OK) {
-		set_damage(&c->vars_damage, damage_kind(e.status), e.addr ? e.addr : c->regs->r[KT_RIP],
+		kt_damage_set(&c->vars_damage, damage_kind(e.status), e.addr ? e.addr : c->regs->r[KT_RIP],
 			   "%s", e.msg);
 		if (c->in_catchup)
 			code_vars(s, c);
@@ -611,17 +596,17 @@ static void walk_frames(struct kt_session *s, struct kt_cpu_context *c, const ch
 		/* Caller frames: the call instruction's row (return address - 1). */
 		uint64_t look = f->off - (c->nframes > 1);
 		if (unwind(s, path, f->func, look, &fr, &next, &e) != KT_OK) {
-			set_damage(&c->unwind_end, damage_kind(e.status), e.addr ? e.addr : f->pc,
+			kt_damage_set(&c->unwind_end, damage_kind(e.status), e.addr ? e.addr : f->pc,
 				   "%s", e.msg);
 			return;
 		}
 		uint64_t pc = next.r[KT_RIP];
 		if (c->nframes == KT_CTX_FRAMES) {
-			set_damage(&c->unwind_end, KT_DAMAGE_BOUND, pc, "%d frames shown", KT_CTX_FRAMES);
+			kt_damage_set(&c->unwind_end, KT_DAMAGE_BOUND, pc, "%d frames shown", KT_CTX_FRAMES);
 			return;
 		}
 		if (pc >> 63 == 0 || (next.unknown >> KT_RIP & 1)) {
-			set_damage(&c->unwind_end, KT_DAMAGE_ABSENT, pc,
+			kt_damage_set(&c->unwind_end, KT_DAMAGE_ABSENT, pc,
 				   "return address %#" PRIx64 " is not kernel code", pc);
 			return;
 		}
@@ -631,7 +616,7 @@ static void walk_frames(struct kt_session *s, struct kt_cpu_context *c, const ch
 		/* The call is before the return address: symbolize pc - 1. */
 		if (r->ops->symbol_name(r->ctx, pc - 1, n->func, sizeof(n->func), &n->off) != KT_OK ||
 		    r->ops->debuginfo_path(r->ctx, pc - 1, path, sizeof(path)) != KT_OK) {
-			set_damage(&c->unwind_end, KT_DAMAGE_MISSING, pc,
+			kt_damage_set(&c->unwind_end, KT_DAMAGE_MISSING, pc,
 				   "return address %#" PRIx64 " in no function with debuginfo", pc);
 			return;
 		}

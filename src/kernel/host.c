@@ -33,6 +33,23 @@ void kt_damage_note(struct kt_damage *d, enum kt_damage_kind kind, uint64_t addr
 	va_end(ap);
 }
 
+static void damage_vset(struct kt_damage *d, enum kt_damage_kind kind, uint64_t addr,
+			const char *fmt, va_list ap)
+{
+	d->kind = kind;
+	d->addr = addr;
+	vsnprintf(d->what, sizeof(d->what), fmt, ap);
+}
+
+void kt_damage_set(struct kt_damage *d, enum kt_damage_kind kind, uint64_t addr,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	damage_vset(d, kind, addr, fmt, ap);
+	va_end(ap);
+}
+
 void kt_damage_first(struct kt_damage *d, enum kt_damage_kind kind, uint64_t addr,
 		     const char *fmt, ...)
 {
@@ -47,12 +64,9 @@ void kt_host_damage(struct kt_host *h, enum kt_damage_kind kind, uint64_t addr,
 {
 	if (h->ndamage >= KT_MAX_DAMAGE)
 		return;
-	struct kt_damage *d = &h->damage[h->ndamage++];
 	va_list ap;
-	d->kind = kind;
-	d->addr = addr;
 	va_start(ap, fmt);
-	vsnprintf(d->what, sizeof(d->what), fmt, ap);
+	damage_vset(&h->damage[h->ndamage++], kind, addr, fmt, ap);
 	va_end(ap);
 }
 

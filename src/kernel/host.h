@@ -66,6 +66,10 @@ void kt_damage_note(struct kt_damage *d, enum kt_damage_kind kind, uint64_t addr
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void kt_damage_first(struct kt_damage *d, enum kt_damage_kind kind, uint64_t addr,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* One damage record replaced whole: kind, address and what (a context's reason why
+ * something is not shown, where only the latest reason counts). */
+void kt_damage_set(struct kt_damage *d, enum kt_damage_kind kind, uint64_t addr,
+		   const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* Record host-level damage (vm_list, hrtimer_bases...). */
 void kt_host_damage(struct kt_host *h, enum kt_damage_kind kind, uint64_t addr,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
