@@ -13,8 +13,9 @@ set -euo pipefail
 mode=$1 vmlinux=$2 vmcore=$3
 crash() { command "${CRASH:-crash}" "$@"; }
 if [ "$mode" = panic ]; then
-  out=$(printf 'sys\np panic_cpu\nquit\n' | crash -s "$vmlinux" "$vmcore" 2>&1)
+  rc=0; out=$(printf 'sys\np panic_cpu\nquit\n' | crash -s "$vmlinux" "$vmcore" 2>&1) || rc=$?
   echo "$out" >&2
+  [ $rc = 0 ] || { echo "crashcheck: crash exited $rc" >&2; exit 1; }
   pc=$(sed -n 's/.*counter = \(-\{0,1\}[0-9]*\).*/\1/p' <<<"$out" | head -1)
   pn=$(sed -n 's/^ *PANIC: *//p' <<<"$out" | head -1 | tr -d '"\\')
   [ -n "$pc" ] && [ "$pc" -ge 0 ] && [ -n "$pn" ] || exit 1
@@ -23,8 +24,10 @@ if [ "$mode" = panic ]; then
 fi
 [ "$mode" = storm ] || { echo "usage: $0 storm|panic VMLINUX VMCORE" >&2; exit 2; }
 # Per-CPU hrtimer_cpu_base, printed whole for every CPU; crash marks each CPU's block.
-out=$(printf 'p hrtimer_bases:a\nquit\n' | crash -s "$vmlinux" "$vmcore" 2>&1)
+# crash's output is logged before its status is judged (set -e would exit unlogged).
+rc=0; out=$(printf 'p hrtimer_bases:a\nquit\n' | crash -s "$vmlinux" "$vmcore" 2>&1) || rc=$?
 echo "$out" >&2
+[ $rc = 0 ] || { echo "crashcheck: crash exited $rc" >&2; exit 1; }
 # Lines: "per_cpu(hrtimer_bases, N) = {" ... "running = 0xffff..., " (one per clock_base).
 cands=$(awk '
   /^per_cpu\(hrtimer_bases, [0-9]+\)/ { cpu = $2; sub(/\)/, "", cpu); base = -1 }
@@ -33,7 +36,7 @@ cands=$(awk '
                             if (v != "0x0") print cpu, base, v }' <<<"$out")
 [ -n "$cands" ] || exit 1
 while read -r cpu base hr; do
-  f=$(printf 'struct hrtimer.function,state %s\nsym %s\nquit\n' "$hr" "$hr" | crash -s "$vmlinux" "$vmcore" 2>&1)
+  f=$(printf 'struct hrtimer.function,state %s\nsym %s\nquit\n' "$hr" "$hr" | crash -s "$vmlinux" "$vmcore" 2>&1) || true
   echo "$f" >&2
   fn=$(sed -n 's/.*function = 0x[0-9a-f]* <\([^>+]*\)>.*/\1/p' <<<"$f" | head -1)
   if [ "$fn" = apic_timer_fn ]; then

@@ -457,6 +457,26 @@ static void *vcpu_thread(void *arg)
 				v->run->internal.suberror, (unsigned long long)regs.rip,
 				(unsigned long long)regs.rsp);
 		}
+		case KVM_EXIT_SHUTDOWN: {
+			/* A triple fault: delivering an exception itself faulted (the guest's
+			 * stubs report every vector they reach).  Seen rarely at start under
+			 * QEMU TCG's nested SVM; the state says where it stood. */
+			struct kvm_regs regs;
+			struct kvm_sregs sr;
+			memset(&regs, 0, sizeof(regs));
+			memset(&sr, 0, sizeof(sr));
+			kvm_ioctl_retry(v->fd, KVM_GET_REGS, &regs);
+			kvm_ioctl_retry(v->fd, KVM_GET_SREGS, &sr);
+			kvm_die(ctx, "KVM_RUN: KVM_EXIT_SHUTDOWN (triple fault) at rip %#llx rsp %#llx "
+				"rflags %#llx cr0 %#llx cr3 %#llx cr4 %#llx efer %#llx idt %#llx/%#x "
+				"cs %#x; armed %d, ticks %u",
+				(unsigned long long)regs.rip, (unsigned long long)regs.rsp,
+				(unsigned long long)regs.rflags, (unsigned long long)sr.cr0,
+				(unsigned long long)sr.cr3, (unsigned long long)sr.cr4,
+				(unsigned long long)sr.efer, (unsigned long long)sr.idt.base,
+				sr.idt.limit, sr.cs.selector, v->armed_ns != 0,
+				page_get(v, PG_TICKS));
+		}
 		case KVM_EXIT_FAIL_ENTRY:
 			kvm_die(ctx, "KVM_RUN: KVM_EXIT_FAIL_ENTRY reason %#llx",
 				(unsigned long long)v->run->fail_entry.hardware_entry_failure_reason);
