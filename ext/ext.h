@@ -7,8 +7,10 @@
 /* reader_crash.c */
 extern const struct kt_reader_ops kt_crash_reader_ops;
 int kt_crash_module_generation(void);
-/* Free the DWARF type reader (at unload). */
+/* Free the DWARF type reader and the page cache (at unload). */
 void kt_crash_reader_cleanup(void);
+/* Forget the pages read by the last command. */
+void kt_crash_reader_begin_command(void);
 /* fn(arg) under a temporary longjmp target: false when crash error(FATAL)ed
  * inside it.  A Ctrl-C inside it goes on to crash's prompt. */
 #include <stdbool.h>

@@ -67,6 +67,7 @@ static void run(void)
 	optind = 0;
 	opterr = 1;
 
+	kt_crash_reader_begin_command();
 	in_core = true;
 	st = kt_cmd_run(s, argc, argv, fp, fp);
 	in_core = false;
