@@ -28,7 +28,10 @@ frag=$FACTORY_DIR/refkernel.config
 # The default variant keeps the key it always had; others add their name to it.
 variant=; [ "$REF_CC/$REF_FIX" = gcc/reverted ] || variant="$REF_CC/$REF_FIX"
 llvm=(); [ $REF_CC = clang ] && llvm=(LLVM=-14)
-key=$( { printf '%s\n' "$srcver"; cat "$patch" "$frag"; printf '%s' "$variant"; } | sha256sum | cut -c1-12)
+# A series' own settings (refkernel-6.12.config), merged last; in the key only where
+# the file exists, so the 6.1 kernels keep theirs.
+sfrag=$FACTORY_DIR/refkernel-$series.config; [ -r "$sfrag" ] || sfrag=
+key=$( { printf '%s\n' "$srcver"; cat "$patch" "$frag" $sfrag; printf '%s' "$variant"; } | sha256sum | cut -c1-12)
 out=$CACHE/refkernel/$srcver-$key
 lock "refkernel-$key"
 if [ -s "$out/vmlinux" ] && [ -s "$out/bzImage" ]; then echo "$out"; exit 0; fi
@@ -48,13 +51,20 @@ else
 fi
 log "refkernel: configuring (tinyconfig + $(basename "$frag"), $REF_CC)"
 $NICE make -s "${llvm[@]}" tinyconfig >/dev/null 2>&1
-scripts/kconfig/merge_config.sh -m .config "$frag" >/dev/null
+scripts/kconfig/merge_config.sh -m .config "$frag" $sfrag >/dev/null
 $NICE make -s "${llvm[@]}" olddefconfig >&2
 # Every line of the fragment must have survived olddefconfig (catches dependency misses).
 bad=0
 while IFS= read -r l; do
   case "$l" in CONFIG_*=*) grep -qx "$l" .config || { log "config: $l did not stick"; bad=1; } ;; esac
 done < "$frag"
+# and every "is not set" of the series' fragment stayed unset.
+if [ -n "$sfrag" ]; then
+  while IFS= read -r l; do
+    case "$l" in "# CONFIG_"*" is not set") o=${l#\# }; o=${o%% *}
+      grep -q "^$o=" .config && { log "config: $o is still set"; bad=1; } ;; esac
+  done < "$sfrag"
+fi
 [ $bad = 0 ] || die "reference kernel config incomplete"
 log "refkernel: building with -j$JOBS (nice)"
 $NICE make -s "${llvm[@]}" -j"$JOBS" bzImage >&2
