@@ -188,8 +188,7 @@ static void check_object(void **state)
 	free(syms);
 }
 
-/* Every cell of gcc/clang x 6.1 x fixed/reverted has its object (6.12: those
- * present are checked, the missing ones said). */
+/* Every cell of gcc/clang x 6.1/6.12 x fixed/reverted has its object. */
 static void matrix_complete(void **state)
 {
 	(void)state;
@@ -204,7 +203,7 @@ static void matrix_complete(void **state)
 						 !strcmp(objs[i].fix, fx[c]);
 				if (!found) {
 					print_message("# no object for %s %s %s\n", k[b], cc[a], fx[c]);
-					missing += b == 0;
+					missing++;
 				}
 			}
 	assert_int_equal(missing, 0);
