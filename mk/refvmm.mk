@@ -28,7 +28,9 @@ $(BUILD)/refvmm-obj/core-json.o: $(REFVMM_CORE) include/kvmtimer/json.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/refvmm-static-obj/core-json.o: $(REFVMM_CORE) include/kvmtimer/json.h
+# The static build's objects also depend on this file: its flags decide the binary's
+# bytes, and so the dump cache keys (objects made before a flag change kept old keys).
+$(BUILD)/refvmm-static-obj/core-json.o: $(REFVMM_CORE) include/kvmtimer/json.h mk/refvmm.mk
 	@mkdir -p $(@D)
 	$(CC) $(REFVMM_STATIC_CFLAGS) -c -o $@ $<
 
@@ -39,11 +41,11 @@ $(BUILD)/refvmm-obj/guest.o: src/refvmm/guest.S src/refvmm/guest_abi.h
 $(BUILD)/refvmm: $(REFVMM_OBJS)
 	$(CC) $(LDFLAGS) -pthread -o $@ $^
 
-$(BUILD)/refvmm-static-obj/%.o: src/refvmm/%.c $(REFVMM_HDRS)
+$(BUILD)/refvmm-static-obj/%.o: src/refvmm/%.c $(REFVMM_HDRS) mk/refvmm.mk
 	@mkdir -p $(@D)
 	$(CC) $(REFVMM_STATIC_CFLAGS) $(REFVMM_CFLAGS) -c -o $@ $<
 
-$(BUILD)/refvmm-static-obj/guest.o: src/refvmm/guest.S src/refvmm/guest_abi.h
+$(BUILD)/refvmm-static-obj/guest.o: src/refvmm/guest.S src/refvmm/guest_abi.h mk/refvmm.mk
 	@mkdir -p $(@D)
 	$(CC) -Isrc/refvmm -c -o $@ $<
 
