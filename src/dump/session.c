@@ -47,7 +47,7 @@ enum kt_status kt_session_prepare(struct kt_session *s, bool need_kvm, struct kt
 			/* kvm.ko types come from module debuginfo: load it as `mod -s`
 			 * does, before the first type question (asked first, the KVM
 			 * types are looked for through every vmlinux unit in vain: a
-			 * third of a first command on 1,024 vCPUs).  A no-op when
+			 * third of a first command on 2,048 vCPUs).  A no-op when
 			 * loaded; KT_ENODATA when KVM is built in. */
 			uint64_t a;
 			s->tried_module_load = true;
