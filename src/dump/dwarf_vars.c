@@ -90,7 +90,6 @@ bad:
 	return f;
 }
 
-/* The file's address of function `name` (a FUNC symbol), 0 if none. */
 /* name, or name + a compiler clone suffix (".isra.0", ".part.0.constprop.0",
  * ".cold"): crash's symbol table strips those suffixes, so the extension may
  * ask for "do_execveat_common" where the ELF symbol is "do_execveat_common.isra.0". */
@@ -100,6 +99,7 @@ static bool symbol_is(const char *s, const char *name, bool clones)
 	return !strncmp(s, name, n) && (s[n] == 0 || (clones && s[n] == '.'));
 }
 
+/* The file's address of function `name` (a FUNC symbol, or its clone), 0 if none. */
 static Dwarf_Addr function_addr(Dwfl_Module *mod, const char *name, uint64_t offset)
 {
 	int n = dwfl_module_getsymtab(mod);
