@@ -323,9 +323,8 @@ static struct kt_di *types_dwarf(void)
 			return NULL;
 		}
 	}
-	/* tk_core is kernel/time/timekeeping.c's, ~380 units into vmlinux: index
-	 * its unit first (an ordering hint, as the CLI's reader does). */
-	kt_di_index_unit_of(di, 0, "ktime_get");
+	/* The units of vmlinux-only names first (an ordering hint, as in the CLI). */
+	kt_di_index_core_units(di);
 	dwarf_types.di = di;
 	dwarf_types.unusable = false;
 	return di;

@@ -49,6 +49,11 @@ int kt_di_find_module(const struct kt_di *di, const char *name);
  * name the unit lacks is still found by the scan.  Each unit once. */
 void kt_di_index_unit_of(struct kt_di *di, int fi, const char *function);
 
+/* kt_di_index_unit_of(vmlinux, ...) for each vmlinux-only name the core's
+ * layout (src/dump/layout.def) looks up: both readers call it once, after
+ * adding their files.  An ordering hint only (see the list in debuginfo.c). */
+void kt_di_index_core_units(struct kt_di *di);
+
 /* Address of a symbol in the ELF file itself (unrelocated): 0 when absent. */
 uint64_t kt_elf_symbol(Elf *elf, const char *name);
 

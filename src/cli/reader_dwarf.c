@@ -623,19 +623,15 @@ void kt_cli_reader_close(struct kt_cli_reader *r)
 }
 
 /*
- * Names the core and the module placement look up that are defined in one .c
- * file of vmlinux only, far into its units (a name absent from the module
- * debug files, which are scanned first, costs a scan of every vmlinux unit
- * before it), each with a function of the same file whose unit is indexed
- * first.  An ordering hint only: what is found does not depend on it.  On
- * Debian's 6.1 vmlinux both are ~380 units (of 2,800) in: 17 ms to reach
- * instead of 110 ms to scan.  (A hint far into the file costs more than it
- * saves: libdw reads every unit header before the one asked for.)
+ * The module placement's names, defined in one .c file of vmlinux only, far
+ * into its units, with a function of the same file whose unit is indexed
+ * first (kt_di_index_unit_of; the core's own: kt_di_index_core_units).  On
+ * Debian's 6.1 vmlinux ~380 units (of 2,800) in: 17 ms to reach instead of
+ * 110 ms to scan.
  */
 static const char *const unit_hints[] = {
 	"mod_sysfs_setup",	/* struct module_sect_attrs, module_sect_attr: kernel/module/sysfs.c
 				 * (kernel/module.c before 5.19) */
-	"ktime_get",		/* tk_core: kernel/time/timekeeping.c */
 };
 
 static enum kt_status open_dump(struct kt_cli_reader *r, const char *dump, struct kt_err *err)
@@ -648,6 +644,7 @@ static enum kt_status open_dump(struct kt_cli_reader *r, const char *dump, struc
 	r->vmlinux = kt_di_path(r->di, 0);
 	for (size_t i = 0; i < sizeof(unit_hints) / sizeof(unit_hints[0]); i++)
 		kt_di_index_unit_of(r->di, 0, unit_hints[i]);
+	kt_di_index_core_units(r->di);
 	r->syms = kt_syms_new();
 	if (!r->syms)
 		return kt_err_set(err, KT_ENOMEM, 0, "out of memory");
