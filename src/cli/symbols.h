@@ -35,7 +35,8 @@ enum kt_status kt_syms_add_module(struct kt_syms *s, Elf *elf, const char *modna
 				  const struct kt_modsect *sects, int nsects,
 				  struct kt_err *err);
 
-/* Address of a symbol: KT_OK or KT_ENOENT.  vmlinux first, globals first. */
+/* Address of a symbol: KT_OK, KT_ENOENT (or KT_ENOMEM building the index of
+ * names).  vmlinux first, globals first. */
 enum kt_status kt_syms_lookup(struct kt_syms *s, const char *name, uint64_t *addr);
 /* Symbol containing addr (within its size; 4 KiB past a sizeless one):
  * name, offset and module (NULL: vmlinux).  NULL when none. */
