@@ -5,6 +5,9 @@
 #   KVMT_ACTION=tk-base   D=secs  move the timekeepers forward by D seconds (as if the tick
 #                                 after a D-second stall had already accumulated it)
 #   KVMT_ACTION=tk-cycles D=secs  host clock jumps D at the next read: cycle_last -= D*tsc_khz*1000
+#   KVMT_ACTION=catch-storm D=secs  let the guest run until a CPU enters apic_timer_fn for a
+#                                 timer more than D/2 s behind the clock (the catch-up loop
+#                                 after tk-cycles), and stop it there (see catch_storm())
 #   KVMT_ACTION=corrupt           plant the damages listed in corrupt() (needs kvm.ko symbols)
 #   KVMT_ACTION=pt-hole           point the PMD entry above the first VM's struct kvm (vmalloc)
 #                                 at a page-table page outside RAM (see pt_hole())
@@ -68,6 +71,43 @@ def tk_cycles(d):
             e = "%s.%s" % (tk, f)
             change(e, addr(e), num(e) - cyc, size(e))
     return dict(method="tk-cycles", seconds=d, cycles=cyc, **info)
+
+# ---- catch-storm ---------------------------------------------------------------------
+CATCH_TIMEOUT_HITS = 200000        # bound on breakpoint round trips (the shell bounds time)
+
+def catch_storm(d):
+    """Stop the guest on the first instruction of apic_timer_fn(struct hrtimer *) when the
+    timer it is called for lags the clock by more than D/2 s: the CPU is then inside the
+    catch-up loop, with cpu_base->running set to that hrtimer, whatever the loop's speed.
+    (Sampling with QMP stop missed the callback in 15 tries on the 6.12 reference kernel:
+    between two callbacks `running` is NULL.)  The lag is measured as crashcheck.sh and the
+    tests measure it: tkr_mono.base - lapic_timer.target_expiration."""
+    o_timer = off("struct kvm_lapic", "lapic_timer.timer")
+    want = d * 10**9 // 2
+    seen = dict(hits=0, lag=None)
+
+    class Entry(gdb.Breakpoint):
+        def stop(self):
+            seen["hits"] += 1
+            if seen["hits"] > CATCH_TIMEOUT_HITS:
+                return True
+            lapic = num("$rdi") - o_timer          # first instruction: the argument is in rdi
+            te = num("((struct kvm_lapic *)%#x)->lapic_timer.target_expiration" % lapic)
+            lag = ((num("tk_core.timekeeper.tkr_mono.base") - te + 2**63) % 2**64) - 2**63
+            seen["lag"], seen["lapic"] = lag, lapic
+            return lag > want
+
+    bp = Entry("*apic_timer_fn", internal=True)
+    gdb.execute("continue")
+    bp.delete()
+    if seen["hits"] > CATCH_TIMEOUT_HITS:
+        raise gdb.GdbError("no apic_timer_fn call %d s behind in %d calls" % (d // 2, CATCH_TIMEOUT_HITS))
+    th = gdb.selected_thread()
+    # QEMU's gdbstub: one thread per CPU, thread id = CPU index + 1.
+    return dict(method="breakpoint *apic_timer_fn, stop when lag > D/2", seconds=d,
+                cpu=th.ptid[1] - 1 if th.ptid[1] else th.num - 1, breakpoint_hits=seen["hits"],
+                kvm_lapic="%#x" % seen["lapic"], lag_ns=seen["lag"],
+                rip="%#x" % num("$pc"))
 
 # ---- corrupt -------------------------------------------------------------------------
 UNMAPPED = 0xffff8000deadb000      # x86-64 guard hole: canonical, never mapped by Linux
@@ -197,14 +237,17 @@ if act == "tk-base":
     res = dict(injection=tk_base(int(os.environ["D"])))
 elif act == "tk-cycles":
     res = dict(injection=tk_cycles(int(os.environ["D"])))
+elif act == "catch-storm":
+    res = dict(catch=catch_storm(int(os.environ["D"])))
 elif act == "corrupt":
     res = dict(corruption=corrupt())
 elif act == "pt-hole":
     res = dict(corruption=pt_hole())
 else:
     raise gdb.GdbError("unknown KVMT_ACTION " + act)
-key = "injection" if "injection" in res else "corruption"
-res[key]["fields" if key == "injection" else "damages"] = changes
+key = next(iter(res))
+if key != "catch":                 # (catch-storm writes nothing)
+    res[key]["fields" if key == "injection" else "damages"] = changes
 with open(os.environ["KVMT_OUT"], "w") as f:
     json.dump(res, f, indent=1)
 gdb.write("gdbfactory: %s done, %d writes\n" % (act, len(changes)))

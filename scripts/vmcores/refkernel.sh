@@ -53,11 +53,11 @@ log "refkernel: configuring (tinyconfig + $(basename "$frag"), $REF_CC)"
 $NICE make -s "${llvm[@]}" tinyconfig >/dev/null 2>&1
 scripts/kconfig/merge_config.sh -m .config "$frag" $sfrag >/dev/null
 $NICE make -s "${llvm[@]}" olddefconfig >&2
-# Every line of the fragment must have survived olddefconfig (catches dependency misses).
+# Every line of the fragments must have survived olddefconfig (catches dependency misses).
 bad=0
 while IFS= read -r l; do
   case "$l" in CONFIG_*=*) grep -qx "$l" .config || { log "config: $l did not stick"; bad=1; } ;; esac
-done < "$frag"
+done < <(cat "$frag" $sfrag)
 # and every "is not set" of the series' fragment stayed unset.
 if [ -n "$sfrag" ]; then
   while IFS= read -r l; do

@@ -144,7 +144,7 @@ gdbrun() {  # gdbrun ACTION [extra gdb -ex commands...]
     local b=$(awk '$2=="SECTION" && $3=="kvm" && $4==".bss"{print $5}' "$run/data.txt")
     sym+=(-ex "add-symbol-file $kdir/debug/kvm.ko $t -s .data $d -s .bss $b")
   fi
-  KVMT_ACTION=$act KVMT_OUT=$run/$act.json D=$D $NICE gdb -batch -nx -q \
+  KVMT_ACTION=$act KVMT_OUT=$run/$act.json D=$D $NICE timeout "${GDB_TIMEOUT:-600}" gdb -batch -nx -q \
     -ex 'set pagination off' -ex 'set confirm off' -ex "${sym[0]}" \
     -ex "target remote 127.0.0.1:$gport" "${sym[@]:1}" -x "$FACTORY_DIR/gdbfactory.py" "$@" -ex detach \
     >> "$run/gdb.log" 2>&1
@@ -222,25 +222,29 @@ kdump/*) die "$name: CAPTURE=kdump with ACTION=$ACTION is not supported" ;;
   cp "$run/$act.json" "$run/action.json"
   dumpnote="guest halted by gdb; $act written; HMP dump-guest-memory through gdb's monitor before resuming" ;;
 */storm)
-  # Jump the clock (cycle_last), let the guest run 2 s into the catch-up loop, stop, dump,
-  # and check with crash that a CPU is running apic_timer_fn; else let it recover and retry.
-  for attempt in 1 2 3 4 5; do
+  # Jump the clock (cycle_last), let the guest run 1 s into the catch-up loop, then stop
+  # it with gdb on apic_timer_fn's first instruction for a timer far behind the clock
+  # (gdbfactory.py catch-storm), dump while gdb holds it, and check with crash that the
+  # CPU's hrtimer base is running apic_timer_fn; else let the guest recover and retry.
+  for attempt in 1 2 3; do
     gdbrun tk-cycles
-    t0=$SECONDS; sleep 2; qmp stop >&3
-    qmpdump $primary "$run/vmcore"
-    if "$FACTORY_DIR/crashcheck.sh" storm "$vmlinux" "$run/vmcore" > "$run/storm.json" 2>>"$run/crash.log"; then
-      flog "storm: attempt $attempt: $(cat "$run/storm.json")"; break
+    sleep 1
+    if ( GDB_TIMEOUT=300 gdbrun catch-storm -ex "monitor dump-guest-memory $(dumpfmt_hmp $primary) $run/vmcore" ) \
+       && [ -s "$run/vmcore" ] \
+       && "$FACTORY_DIR/crashcheck.sh" storm "$vmlinux" "$run/vmcore" > "$run/storm.json" 2>>"$run/crash.log"; then
+      flog "storm: attempt $attempt: $(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["catch"]))' "$run/catch-storm.json") $(cat "$run/storm.json")"; break
     fi
-    flog "storm: attempt $attempt: no CPU inside apic_timer_fn, retrying"
-    rm -f "$run/vmcore" "$run/storm.json"; qmp cont >&3; sleep 60
+    flog "storm: attempt $attempt: not caught inside apic_timer_fn (see $run/gdb.log, crash.log), retrying"
+    rm -f "$run/vmcore" "$run/storm.json" "$run/catch-storm.json"; qmp cont >&3 || true; sleep 60
   done
   [ -s "$run/storm.json" ] || die "$name: never caught a CPU inside the catch-up loop"
-  python3 - "$run/tk-cycles.json" "$run/storm.json" "$attempt" > "$run/action.json" <<'PY'
+  python3 - "$run/tk-cycles.json" "$run/storm.json" "$attempt" "$run/catch-storm.json" > "$run/action.json" <<'PY'
 import json, sys
 a = json.load(open(sys.argv[1])); a["storm"] = json.load(open(sys.argv[2]))
-a["storm"]["attempt"] = int(sys.argv[3]); print(json.dumps(a, indent=1))
+a["storm"]["attempt"] = int(sys.argv[3]); a["storm"]["caught"] = json.load(open(sys.argv[4]))["catch"]
+print(json.dumps(a, indent=1))
 PY
-  dumpnote="gdb moved cycle_last back, detached (guest resumed), QMP stop ~2 s later, dump-guest-memory" ;;
+  dumpnote="gdb moved cycle_last back, detached (guest resumed); ~1 s later gdb stopped the guest at apic_timer_fn for a timer > D/2 behind; HMP dump-guest-memory through gdb's monitor" ;;
 esac
 qmp quit >/dev/null 2>&1 || true
 sleep 1; kill "$qpid" 2>/dev/null || true
