@@ -225,12 +225,41 @@ def pt_hole():
     pmd = rd(pmd_a)
     if not (top & pgd & pud & pmd & 1) or (pud | pmd) & PT_HUGE:
         raise gdb.GdbError("struct kvm %#x: not mapped by a 4 KiB page table" % kvm)
+    lo, hi = kvm & ~0x1fffff, (kvm | 0x1fffff) + 1
+    idle_waits = away_from_hole(lo, hi)
     change("pmd entry of struct kvm", pmd_a, (pmd & ~PT_PFN) | PT_OUTSIDE_RAM,
            kind="pagetable_hole", kvm="%#x" % kvm,
            userspace_pid=num("((struct kvm *)%#x)->userspace_pid" % kvm),
            unreadable_from="%#x" % (kvm & ~0x1fffff), unreadable_to="%#x" % ((kvm | 0x1fffff) + 1),
-           pte_page="%#x" % (pmd & PT_PFN), paging_levels=5 if l5 else 4)
+           pte_page="%#x" % (pmd & PT_PFN), paging_levels=5 if l5 else 4,
+           idle_waits=idle_waits)
     return dict(vms_before=["%#x" % k for k in kvms])
+
+def cpus_in(lo, hi):
+    """CPUs (QEMU thread ids - 1) whose stack pointer is inside [lo, hi)."""
+    here, bad = gdb.selected_thread(), []
+    for th in INF.threads():
+        th.switch()
+        if lo <= num("$rsp") < hi:
+            bad.append(th.ptid[1] - 1)
+    here.switch()
+    return bad
+
+def away_from_hole(lo, hi, tries=200):
+    """The 2 MiB made unreadable holds more vmalloc space than struct kvm: refvmm's
+    thread stacks (VMAP_STACK) are allocated next to it.  A CPU stopped on one of those
+    stacks makes the dump one crash cannot open at all (it reads the active tasks'
+    stacks at start-up: "seek error ... page table", seen once in 2026-12-02's runs).
+    Let the guest run until every CPU is off the hole (the vCPU threads halt, so their
+    CPUs go idle on stacks elsewhere); the number of waits for the manifest."""
+    for n in range(tries):
+        if not cpus_in(lo, hi):
+            return n
+        gdb.Breakpoint("do_idle", internal=True, temporary=True)
+        gdb.execute("continue")
+        for b in gdb.breakpoints():
+            b.delete()
+    raise gdb.GdbError("a CPU stayed on a stack in %#x..%#x" % (lo, hi))
 
 act = os.environ["KVMT_ACTION"]
 if act == "tk-base":
