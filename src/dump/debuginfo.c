@@ -433,15 +433,18 @@ void kt_di_index_unit_of(struct kt_di *di, int fi, const char *function)
  * unit before its first definition (module files are scanned first, and a
  * kernel type they use is found there).  Counted with callgrind on Debian's
  * 6.1 vmlinux, `kvmtimer --command kvmlapic -a` at 1,024 vCPUs:
- *  - struct xa_node (the vCPU xarray's nodes): defined where xarray code is
- *    compiled, 163 units into vmlinux and in no kvm.ko unit; the hint on
- *    xa_load (lib/xarray.c) takes the run from 922 to 707 million
- *    instructions, though libdw reads every unit header before lib/'s units;
- *  - tk_core: kernel/time/timekeeping.c, ~380 units in (ktime_get).
+ *  - tk_core: kernel/time/timekeeping.c, ~380 units in (ktime_get);
+ *  - struct xa_node (the vCPU xarray's nodes): in no kvm.ko unit; first
+ *    defined 163 units into vmlinux (arch/x86/kernel/cpu/sgx/encl.c), then in
+ *    kernel/pid.c (unit 286; 309 on Debian's 6.12, 207 on the reference 6.1):
+ *    the hint on alloc_pid takes the run from 922 to 707 million
+ *    instructions.  A hint must not lie far past the others: libdw reads
+ *    every unit header before the one asked for, and one on xa_load
+ *    (lib/xarray.c, ~2,500 units in) cost 80 MB and was slower in wall time.
  */
 static const char *const core_unit_hints[] = {
 	"ktime_get",	/* tk_core: kernel/time/timekeeping.c */
-	"xa_load",	/* struct xa_node: lib/xarray.c */
+	"alloc_pid",	/* struct xa_node (through the pid idr): kernel/pid.c */
 };
 
 void kt_di_index_core_units(struct kt_di *di)
