@@ -23,6 +23,18 @@ $(CLI_DUMPCHECK): tests/cli/dumpcheck.c $(CLI_OBJS) $(CORE_LIB) $(wildcard src/c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Isrc/cli $(LDFLAGS) -o $@ tests/cli/dumpcheck.c $(CLI_OBJS) $(CORE_LIB) $(CLI_LIBS) -lm
 
+# cli-syms: the symbol table (src/cli/symbols.c) on a made-up vmlinux symbol table,
+# every answer against the rules written out in tests/cli/syms_test.c: a unit test.
+CLI_SYMS_TEST := $(BUILD)/tests/cli/syms_test
+ALL_TARGETS += $(CLI_SYMS_TEST)
+$(CLI_SYMS_TEST): tests/cli/syms_test.c $(CLI_OBJS) $(CORE_LIB) $(wildcard src/cli/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc/cli $(LDFLAGS) -o $@ $< $(CLI_OBJS) $(CORE_LIB) $(CLI_LIBS) -lcmocka -lm
+UNIT_SUITES += cli-syms
+.PHONY: cli-syms
+cli-syms: $(CLI_SYMS_TEST)
+	@CMOCKA_MESSAGE_OUTPUT=TAP tests/run-suite.sh cli-syms $(BUILD)/test-logs $<
+
 # cli-damaged: hostile and damaged files made by the test itself (FIFOs, damaged
 # headers, PN_XNUM, a flattened dump of zeros, non-UTF-8 paths): no dump needed,
 # so it runs with the unit tests (and under make san).
