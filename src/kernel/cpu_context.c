@@ -304,6 +304,20 @@ static void decode_pointed(struct kt_session *s, struct kt_cpu_context *c)
 	const struct kt_var *apic = kt_context_var(c, "apic");
 
 	decode_hrtimer(l, c);
+	/* Frames through the hrtimer loop while the CPU runs another timer's
+	 * callback (the tick: tick_sched_timer ... trigger_load_balance) are not
+	 * the catch-up path: the timer the registers hold says whose callback. */
+	if (c->in_catchup && c->hrtimer.has && kt_has(l->hrtimer__function)) {
+		char name[KT_SYM_LEN];
+		uint64_t fn, off;
+
+		if (kt_read_u64(&s->reader, c->hrtimer.addr + (uint64_t)l->hrtimer__function.off, &fn) == KT_OK &&
+		    s->reader.ops->symbol_name(s->reader.ctx, fn, name, sizeof(name), &off) == KT_OK &&
+		    !off && strcmp(name, "apic_timer_fn")) {
+			c->in_catchup = false;
+			c->catchup_fn[0] = 0;
+		}
+	}
 	if (base && kt_has(l->hrtimer_clock_base__offset))
 		read_u64_at(s, base->value + (uint64_t)l->hrtimer_clock_base__offset.off,
 			    &c->base_offset);
