@@ -54,6 +54,27 @@ void kt_di_index_unit_of(struct kt_di *di, int fi, const char *function);
  * adding their files.  An ordering hint only (see the list in debuginfo.c). */
 void kt_di_index_core_units(struct kt_di *di);
 
+/*
+ * An ELF file's .symtab, read in place when it is a 64-bit file with a
+ * NUL-terminated string table: the Elf64_Sym array as elf_getdata() hands it
+ * out (already in the host's layout); any other file through gelf_getsym()
+ * and elf_strptr(), which per symbol were a third of reading vmlinux's
+ * 150,000 symbols.
+ */
+struct kt_elf_symtab {
+	Elf *elf;
+	Elf_Data *data;
+	size_t strndx;
+	size_t count;		/* entries, the null symbol 0 included */
+	const Elf64_Sym *raw;	/* NULL: the gelf path */
+	const char *str;
+	size_t nstr;
+};
+/* false: no symbol table. */
+bool kt_elf_symtab_open(Elf *elf, struct kt_elf_symtab *t);
+/* Symbol i and its name (NULL: none); false when unreadable. */
+bool kt_elf_symtab_get(const struct kt_elf_symtab *t, size_t i, GElf_Sym *sym, const char **name);
+
 /* Address of a symbol in the ELF file itself (unrelocated): 0 when absent. */
 uint64_t kt_elf_symbol(Elf *elf, const char *name);
 

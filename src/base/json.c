@@ -36,20 +36,19 @@ static void sep_into(struct kt_json *j, struct token *t)
 	j->need_comma[j->depth] = true;
 }
 
-static void sep(struct kt_json *j)
-{
-	struct token t = { .n = 0 };
-
-	sep_into(j, &t);
-	if (t.n)
-		fputc(',', j->fp);
-}
-
 static void flush(struct kt_json *j, struct token *t)
 {
 	if (t->n)
 		fwrite(t->b, 1, t->n, j->fp);
 	t->n = 0;
+}
+
+static void sep(struct kt_json *j)
+{
+	struct token t = { .n = 0 };
+
+	sep_into(j, &t);
+	flush(j, &t);
 }
 
 /* s quoted into t when it is printable ASCII without '"' or '\\' and fits

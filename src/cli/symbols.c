@@ -83,16 +83,6 @@ static bool push(struct kt_syms *s, const struct sym *e)
 	return true;
 }
 
-static Elf_Scn *find_symtab(Elf *elf, GElf_Shdr *sh)
-{
-	Elf_Scn *scn = NULL;
-
-	while ((scn = elf_nextscn(elf, scn)))
-		if (gelf_getshdr(scn, sh) && sh->sh_type == SHT_SYMTAB)
-			return scn;
-	return NULL;
-}
-
 static bool wanted_type(int type)
 {
 	return type == STT_FUNC || type == STT_OBJECT || type == STT_NOTYPE;
@@ -105,75 +95,19 @@ static int rank_of(const GElf_Sym *sym)
 	return (type == STT_NOTYPE ? 2 : 0) + (bind == STB_LOCAL ? 1 : 0);
 }
 
-/*
- * A symbol table read in place: a 64-bit file's Elf64_Sym array as
- * elf_getdata() hands it out (already in the host's layout) and its string
- * table's bytes, NUL-terminated at the end (else the gelf path: any other file).
- * gelf_getsym() and elf_strptr() per symbol were a third of reading vmlinux's
- * 150,000 symbols.
- */
-struct symtab {
-	Elf *elf;
-	Elf_Data *data;
-	size_t strndx;
-	const Elf64_Sym *raw;	/* NULL: the gelf path */
-	const char *str;
-	size_t nstr;
-};
-
-static void symtab_open(struct symtab *t, Elf *elf, Elf_Data *data, const GElf_Shdr *sh, size_t count)
-{
-	Elf_Scn *strscn;
-	Elf_Data *strs;
-
-	*t = (struct symtab){ .elf = elf, .data = data, .strndx = sh->sh_link };
-	if (gelf_getclass(elf) == ELFCLASS64 && sh->sh_entsize == sizeof(Elf64_Sym) &&
-	    data->d_type == ELF_T_SYM && data->d_size >= count * sizeof(Elf64_Sym) &&
-	    (strscn = elf_getscn(elf, sh->sh_link)) && (strs = elf_getdata(strscn, NULL)) &&
-	    strs->d_buf && strs->d_size && !((const char *)strs->d_buf)[strs->d_size - 1]) {
-		t->raw = data->d_buf;
-		t->str = strs->d_buf;
-		t->nstr = strs->d_size;
-	}
-}
-
-/* Symbol i and its name (NULL: none); false when unreadable. */
-static bool symtab_get(const struct symtab *t, size_t i, GElf_Sym *sym, const char **name)
-{
-	if (t->raw) {
-		const Elf64_Sym *r = &t->raw[i];
-
-		sym->st_name = r->st_name;
-		sym->st_info = r->st_info;
-		sym->st_other = r->st_other;
-		sym->st_shndx = r->st_shndx;
-		sym->st_value = r->st_value;
-		sym->st_size = r->st_size;
-		*name = r->st_name < t->nstr ? t->str + r->st_name : NULL;
-		return true;
-	}
-	if (!gelf_getsym(t->data, (int)i, sym))
-		return false;
-	*name = elf_strptr(t->elf, t->strndx, sym->st_name);
-	return true;
-}
-
 /* Relocate one symbol; false to skip it. */
 typedef bool (*reloc_fn)(Elf *elf, const GElf_Sym *sym, const void *arg, uint64_t *addr);
 
 static enum kt_status add_symtab(struct kt_syms *s, Elf *elf, const char *module,
 				 reloc_fn reloc, const void *arg, struct kt_err *err)
 {
-	GElf_Shdr sh;
-	Elf_Scn *scn = find_symtab(elf, &sh);
-	Elf_Data *data;
+	struct kt_elf_symtab t;
 	size_t count;
-	struct symtab t;
 
-	if (!scn || !(data = elf_getdata(scn, NULL)) || !sh.sh_entsize)
+	if (!kt_elf_symtab_open(elf, &t))
 		return kt_err_set(err, KT_ENOENT, 0, "%s: no symbol table",
 				  module ? module : "vmlinux");
-	count = sh.sh_size / sh.sh_entsize;
+	count = t.count;
 	/* vmlinux has ~150,000 symbols: size the table once. */
 	if (s->cap < s->n + count) {
 		struct sym *v = realloc(s->v, (s->n + count) * sizeof(*v));
@@ -183,7 +117,6 @@ static enum kt_status add_symtab(struct kt_syms *s, Elf *elf, const char *module
 		s->v = v;
 		s->cap = s->n + count;
 	}
-	symtab_open(&t, elf, data, &sh, count);
 	/* Two passes so that globals, added first, win a name (kt_syms_lookup). */
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 1; i < count; i++) {
@@ -192,7 +125,7 @@ static enum kt_status add_symtab(struct kt_syms *s, Elf *elf, const char *module
 			struct sym e;
 			bool local;
 
-			if (!symtab_get(&t, i, &sym, &name))
+			if (!kt_elf_symtab_get(&t, i, &sym, &name))
 				continue;
 			local = GELF_ST_BIND(sym.st_info) == STB_LOCAL;
 			if (local != (pass == 1) || !wanted_type(GELF_ST_TYPE(sym.st_info)) ||
