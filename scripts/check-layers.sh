@@ -20,7 +20,7 @@ declare -A rank
 for i in "${!layers[@]}"; do rank[${layers[$i]}]=$i; done
 # include/kvmtimer/NAME.h -> its layer.
 declare -A public=(
-  [error.h]=base [json.h]=base [version.h]=base [htab.h]=base [file.h]=base
+  [error.h]=base [bigmem.h]=base [json.h]=base [version.h]=base [htab.h]=base [file.h]=base
   [reader.h]=dump [session.h]=dump [regs.h]=dump [dwarf_vars.h]=dump [debuginfo.h]=dump
   [kvm_caps.h]=kernel [lapic.h]=kernel [state.h]=kernel
   [tsc.h]=model [model.h]=model

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "kvmtimer/analysis.h"
+#include "kvmtimer/bigmem.h"
 #include "kvmtimer/detect.h"
 #include "kvmtimer/error.h"
 #include "analyze/regs_evidence.h"
@@ -52,7 +53,7 @@ int kt_analyze(const struct kt_host *h, const struct kt_contexts *contexts,
 		}
 	}
 	if (a->nvcpus) {
-		a->vcpus = calloc((size_t)a->nvcpus, sizeof(*a->vcpus));
+		a->vcpus = kt_big_calloc((size_t)a->nvcpus, sizeof(*a->vcpus));
 		if (!a->vcpus)
 			goto nomem;
 	}
@@ -88,7 +89,7 @@ nomem:
 
 void kt_analysis_free(struct kt_analysis *a)
 {
-	free(a->vcpus);
+	kt_big_free(a->vcpus);
 	free(a->vm_first);
 	free(a->regs);
 	memset(a, 0, sizeof(*a));

@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include "kvmtimer/bigmem.h"
 #include "symbols.h"
 
 /* x86_64 __START_KERNEL_map: kernel image symbols are above it, per-CPU
@@ -60,8 +61,8 @@ void kt_syms_free(struct kt_syms *s)
 {
 	if (!s)
 		return;
-	free(s->v);
-	free(s->byname);
+	kt_big_free(s->v);
+	kt_big_free(s->byname);
 	free(s);
 }
 
@@ -69,7 +70,7 @@ static bool push(struct kt_syms *s, const struct sym *e)
 {
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 4096;
-		struct sym *v = realloc(s->v, cap * sizeof(*v));
+		struct sym *v = kt_big_realloc(s->v, cap, sizeof(*v));
 
 		if (!v)
 			return false;
@@ -108,9 +109,10 @@ static enum kt_status add_symtab(struct kt_syms *s, Elf *elf, const char *module
 		return kt_err_set(err, KT_ENOENT, 0, "%s: no symbol table",
 				  module ? module : "vmlinux");
 	count = t.count;
-	/* vmlinux has ~150,000 symbols: size the table once. */
+	/* vmlinux has ~150,000 symbols: size the table once (7 MB: in huge
+	 * pages, include/kvmtimer/bigmem.h). */
 	if (s->cap < s->n + count) {
-		struct sym *v = realloc(s->v, (s->n + count) * sizeof(*v));
+		struct sym *v = kt_big_realloc(s->v, s->n + count, sizeof(*v));
 
 		if (!v)
 			return kt_err_set(err, KT_ENOMEM, 0, "symbols: out of memory");
@@ -210,7 +212,7 @@ static bool build_byname(struct kt_syms *s)
 	while (size < 2 * s->n)
 		size *= 2;
 	if (!s->byname || s->mask + 1 != size) {
-		int32_t *t = realloc(s->byname, size * sizeof(*t));
+		int32_t *t = kt_big_realloc(s->byname, size, sizeof(*t));
 
 		if (!t)
 			return false;
@@ -282,12 +284,12 @@ struct addr_key {
 
 static bool sort_by_addr(struct kt_syms *s)
 {
-	struct addr_key *k = malloc(s->n * sizeof(*k)), *t = malloc(s->n * sizeof(*t));
+	struct addr_key *k = kt_big_calloc(s->n, sizeof(*k)), *t = kt_big_calloc(s->n, sizeof(*t));
 	static size_t count[1 << 16];
 
 	if (!k || !t) {
-		free(k);
-		free(t);
+		kt_big_free(k);
+		kt_big_free(t);
 		return false;
 	}
 	for (size_t i = 0; i < s->n; i++)
@@ -311,7 +313,7 @@ static bool sort_by_addr(struct kt_syms *s)
 			t[count[(k[i].addr >> shift) & 0xffff]++] = k[i];
 		x = k, k = t, t = x;
 	}
-	free(t);
+	kt_big_free(t);
 	/* Entry k[i].at belongs at i: follow each cycle once (k[].at marks done). */
 	for (size_t i = 0; i < s->n; i++) {
 		struct sym hold;
@@ -330,7 +332,7 @@ static bool sort_by_addr(struct kt_syms *s)
 		s->v[j] = hold;
 		k[j].at = SIZE_MAX;
 	}
-	free(k);
+	kt_big_free(k);
 	/* Aliases: each run of one address in cmp_sym order (most runs are one
 	 * entry; a few are long, e.g. the per-CPU symbols at offset 0). */
 	for (size_t i = 0, j; i < s->n; i = j) {
