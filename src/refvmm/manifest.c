@@ -108,14 +108,16 @@ static void vcpu_json(struct strbuf *b, const struct vcpu_rt *v, int final)
 		  "{\"id\":%d,\"tid\":%d,\"cpu_pinned\":%d,\"mode\":\"%s\",\"masked\":%s,"
 		  "\"x2apic\":%s,\"tmict\":%u,\"divide\":%u,\"tdcr\":%u,\"period_ns\":%llu,"
 		  "\"tsc_deadline\":%llu,\"deadline_ns\":%llu,\"tsc_khz\":%llu,\"run\":\"%s\","
-		  "\"rearm\":%s,\"vector\":%u,\"ticks\":%u,\"other_irqs\":%u,\"run_ns\":%llu,\"lapic\":",
+		  "\"rearm\":%s,\"vector\":%u,\"ticks\":%u,\"other_irqs\":%u,\"run_ns\":%llu,"
+		  "\"restarts\":%d,\"lapic\":",
 		  v->id, (int)atomic_load(&v->tid), c->pin, timer_mode_name(c->mode), tf(c->masked),
 		  tf(c->x2apic), c->tmict, c->divide, tdcr_from_divide(c->divide),
 		  (unsigned long long)c->period_ns, (unsigned long long)v->tsc_deadline,
 		  (unsigned long long)c->deadline_ns, (unsigned long long)v->tsc_khz,
 		  run_variant_name(c->run), tf(c->rearm && c->mode != MODE_PERIODIC),
 		  GUEST_TIMER_VECTOR, ticks, other,
-		  (unsigned long long)(v->armed_ns && t > v->armed_ns ? t - v->armed_ns : 0));
+		  (unsigned long long)(v->armed_ns && t > v->armed_ns ? t - v->armed_ns : 0),
+		  v->restarts);
 	lapic_json(b, s);
 	sb_printf(b, "}");
 }
