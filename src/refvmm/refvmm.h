@@ -114,7 +114,7 @@ struct vcpu_rt {
 	uint64_t tsc_delta;	/* TSC-deadline: deadline_ns in TSC cycles */
 	uint64_t tsc_deadline;	/* TSC-deadline: value the guest wrote (after arming) */
 	uint64_t armed_ns;	/* CLOCK_MONOTONIC when the guest reported "armed" */
-	int restarts;		/* triple faults before arming, survived (vm.c) */
+	int restarts;		/* triple faults survived (vm.c) */
 	struct vcpu_snap armed, final;
 	_Atomic int stop;
 	pthread_mutex_t qlock;	/* protects evq */
