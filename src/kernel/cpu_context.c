@@ -288,6 +288,14 @@ static void decode_hrtimer(const struct kt_layout *l, struct kt_cpu_context *c)
 	}
 }
 
+/* The symbol that starts exactly at addr (a function pointer's target). */
+static bool code_sym(void *ctx, uint64_t addr, char *name, size_t len)
+{
+	const struct kt_reader *r = ctx;
+	uint64_t off;
+	return r->ops->symbol_name(r->ctx, addr, name, len, &off) == KT_OK && off == 0;
+}
+
 static void read_u64_at(struct kt_session *s, uint64_t addr, struct kt_ctx_u64 *out)
 {
 	out->addr = addr;
@@ -309,11 +317,10 @@ static void decode_pointed(struct kt_session *s, struct kt_cpu_context *c)
 	 * the catch-up path: the timer the registers hold says whose callback. */
 	if (c->in_catchup && c->hrtimer.has && kt_has(l->hrtimer__function)) {
 		char name[KT_SYM_LEN];
-		uint64_t fn, off;
+		uint64_t fn;
 
 		if (kt_read_u64(&s->reader, c->hrtimer.addr + (uint64_t)l->hrtimer__function.off, &fn) == KT_OK &&
-		    s->reader.ops->symbol_name(s->reader.ctx, fn, name, sizeof(name), &off) == KT_OK &&
-		    !off && strcmp(name, "apic_timer_fn")) {
+		    code_sym(&s->reader, fn, name, sizeof(name)) && strcmp(name, "apic_timer_fn")) {
 			c->in_catchup = false;
 			c->catchup_fn[0] = 0;
 		}
@@ -385,13 +392,6 @@ static const struct { const char *fn; const char *name[4], *type[4]; } signature
 	  { "struct hrtimer_cpu_base *", "ktime_t", "unsigned long", "unsigned int" } },
 	{ "hrtimer_interrupt", { "dev" }, { "struct clock_event_device *" } },
 };
-
-static bool code_sym(void *ctx, uint64_t addr, char *name, size_t len)
-{
-	const struct kt_reader *r = ctx;
-	uint64_t off;
-	return r->ops->symbol_name(r->ctx, addr, name, len, &off) == KT_OK && off == 0;
-}
 
 static void add_code_var(struct kt_cpu_context *c, const struct kt_codeflow *cf, int x86,
 			 const char *name, const char *type, bool is_signed, bool is_pointer,
