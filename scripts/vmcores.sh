@@ -15,33 +15,55 @@ want=${*:-$ALL_SCENARIOS}
 index=${VMCORES_INDEX:-$REPO/vmcores/index.json}
 lock vmcores
 t0=$SECONDS
+declare -A skernel=()
 
-# Kernels first, the downloads (I/O) overlapping the reference builds (CPU); crash 8.0.6
-# (for the 6.12 dumps) builds in the background while the 6.1 scenarios run.
-declare -A kernels=()
-need_crash=0
+# On a cold cache the three builds (reference kernels 6.1 and 6.12, crash 8.0.6) are
+# most of the time, and only storm, storm-kdump and storm-612 need them: the Debian
+# kernels (downloads) come first, then the scenarios on them run while the builds go on
+# in the background at nice 19, below QEMU's nice 10, so the builds take the CPU the
+# dumps leave idle (booting, settling, waiting on the guest).  The scenarios that need a
+# build run last, each after its build has ended.
+declare -A kernels=() kpid=()
+need_crash=0 first=() later=()
 for s in $want; do
-  KIND= SERIES=6.1; "scenario_${s//-/_}" || die "unknown scenario $s"
-  kernels["$KIND $SERIES"]=1
+  KIND= SERIES=6.1 REF_CC=gcc REF_FIX=reverted ACTION= CAPTURE=snapshot; "scenario_${s//-/_}" || die "unknown scenario $s"
+  k="$KIND $SERIES"; [ $KIND = ref ] && k+=" $REF_CC $REF_FIX"
+  kernels["$k"]=1; skernel[$s]=$k
   [ "$SERIES" = 6.1 ] || need_crash=1
+  # (scenario.sh needs crash 8.0.6 for a 6.12 storm or kdump capture: those wait too.)
+  if [ $KIND = ref ] || { [ "$SERIES" != 6.1 ] && { [ "$ACTION" = storm ] || [ $CAPTURE = kdump ]; }; }
+  then later+=("$s"); else first+=("$s"); fi
 done
-pids=()
-for k in "${!kernels[@]}"; do
-  set -- $k
-  if [ "$1" = ref ]; then timed "kernel ref $2" "$FACTORY_DIR/refkernel.sh" "$2" >/dev/null & pids+=($!)
-  else timed "kernel debian $2" "$FACTORY_DIR/debian-kernel.sh" "$2" >/dev/null & pids+=($!); fi
-done
-for p in "${pids[@]}"; do wait "$p" || die "kernel preparation failed"; done
 crash_pid=
 if [ $need_crash = 1 ]; then
   { timed "crash 8.0.6" "$REPO/scripts/crash-build.sh" 8.0.6 >/dev/null {LOCK_FD}>&- & } ; crash_pid=$!
 fi
+dpids=()
+for k in "${!kernels[@]}"; do
+  set -- $k
+  if [ "$1" = ref ]; then
+    { REF_CC=$3 REF_FIX=$4 timed "kernel ref $2" "$FACTORY_DIR/refkernel.sh" "$2" >/dev/null {LOCK_FD}>&- & }
+    kpid["$k"]=$!
+  else
+    { timed "kernel debian $2" "$FACTORY_DIR/debian-kernel.sh" "$2" >/dev/null {LOCK_FD}>&- & }
+    dpids+=($!)
+  fi
+done
+for p in "${dpids[@]}"; do wait "$p" || die "Debian kernel preparation failed"; done
 
 # Scenarios one after another (each QEMU already keeps two host threads busy).
 entries=$(mktemp); trap 'rm -f "$entries"' EXIT
 failed=()
-for s in $want; do
+declare -A kfailed=()
+for s in "${first[@]}" "${later[@]}"; do
   ts=$SECONDS
+  k=${skernel[$s]}
+  if [ -n "${kpid[$k]:-}" ]; then
+    # This kernel's build: wait for it once; a failed build fails its scenarios (no retry).
+    wait "${kpid[$k]}" || kfailed["$k"]=1
+    unset "kpid[$k]"
+  fi
+  if [ -n "${kfailed[$k]:-}" ]; then failed+=("$s"); log "$s: FAILED (kernel $k did not build)"; continue; fi
   # Two retries: TCG runs are not perfectly repeatable (a workload can die, a storm be
   # missed; a refvmm vCPU triple-faulted at start in 2 of 13 scenario runs of one CI under
   # TCG's nested SVM: with one retry, ~2 % per scenario of failing CI).
@@ -53,6 +75,8 @@ for s in $want; do
     failed+=("$s"); log "$s: FAILED"
   fi
 done
+# Builds no scenario waited for (none of the wanted ones needed them) still end here.
+for k in "${!kpid[@]}"; do wait "${kpid[$k]}" || failed+=("kernel $k"); done
 
 # Merge with the index entries of scenarios not rebuilt this time (vmcores.sh storm).
 mkdir -p "$(dirname "$index")"

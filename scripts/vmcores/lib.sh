@@ -13,6 +13,9 @@ mkdir -p "$CACHE"
 CACHE=$(cd "$CACHE" && pwd)
 # Be a good neighbour: everything heavy runs at low priority.
 NICE="nice -n 10"
+# Builds lower still: on a cold cache they run beside the scenarios (vmcores.sh), whose
+# QEMU must keep its pace (TCG timing, the factory's timeouts).
+BUILD_NICE="nice -n 19"
 JOBS=${JOBS:-$(nproc)}
 
 log()  { printf '[vmcores %s] %s\n' "$(date +%T)" "$*" >&2; }

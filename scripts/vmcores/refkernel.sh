@@ -39,7 +39,7 @@ if [ -s "$out/vmlinux" ] && [ -s "$out/bzImage" ]; then echo "$out"; exit 0; fi
 work=$CACHE/refkernel/build-$key
 rm -rf "$work" && mkdir -p "$work"
 log "refkernel: unpacking linux-source $srcver"
-tar xJf "$src" -C "$work" --strip-components=1
+$BUILD_NICE tar xJf "$src" -C "$work" --strip-components=1
 cd "$work"
 if [ $REF_FIX = reverted ]; then
   patch -p1 < "$patch" >&2
@@ -66,8 +66,8 @@ if [ -n "$sfrag" ]; then
   done < "$sfrag"
 fi
 [ $bad = 0 ] || die "reference kernel config incomplete"
-log "refkernel: building with -j$JOBS (nice)"
-$NICE make -s "${llvm[@]}" -j"$JOBS" bzImage >&2
+log "refkernel: building with -j$JOBS (nice 19)"
+$BUILD_NICE make -s "${llvm[@]}" -j"$JOBS" bzImage >&2
 tmp=$out.tmp; rm -rf "$tmp"; mkdir -p "$tmp"
 cp vmlinux "$tmp/vmlinux"; cp arch/x86/boot/bzImage "$tmp/bzImage"; cp .config "$tmp/config"
 # The object the fix-status reader is about (testdata/lapic-objects/ is made from these).
