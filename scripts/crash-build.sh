@@ -67,7 +67,7 @@ dir=$(find "$WORK" -mindepth 1 -maxdepth 1 -type d | head -1)
 # -z (zstd) and zlib.  crash's configure reads these files (what `make lzo` etc. write).
 echo "-DLZO -DSNAPPY -DZSTD" > "$dir/CFLAGS.extra"
 echo "-llzo2 -lsnappy -lzstd" > "$dir/LDFLAGS.extra"
-log "building crash $VERSION in $dir (gdb included; ~13 min on 2 busy cores)"
+log "building crash $VERSION in $dir (gdb included; 13 min on 2 idle cores at -O2, less at -O1)"
 t0=$SECONDS
 # MAKEINFO=true on the command line (so it overrides every sub-make's own setting; in
 # the environment gdb's configure replaces it by `missing makeinfo`): bfd would otherwise
