@@ -2,9 +2,8 @@
 # Debian 12 ships crash 8.0.2 (/usr/include/crash, mk/ext.mk), which cannot open 6.4+
 # kernels.  scripts/crash-build.sh builds 8.0.6 from Debian 13's source package once
 # (39 min on a cold `make check`, beside the kernels) into $(CACHE)/crash/8.0.6 and
-# prints that directory; the test
-# drivers run each dump in the crash its index entry names ("crash"), with the
-# extension built for that crash: $(BUILD)/crash-8.0.6/kvmtimer.so.
+# prints that directory; the test drivers run each dump in the crash its index entry
+# names ("crash"), with the extension built for that crash: $(BUILD)/crash-8.0.6/kvmtimer.so.
 # Not part of `make all` (that would put a 13-minute build in front of `make unit`);
 # the suites that open dumps depend on it.
 CRASH_NEW_VER := 8.0.6

@@ -15,7 +15,6 @@ want=${*:-$ALL_SCENARIOS}
 index=${VMCORES_INDEX:-$REPO/vmcores/index.json}
 lock vmcores
 t0=$SECONDS
-declare -A skernel=()
 
 # On a cold cache the three builds (reference kernels 6.1 and 6.12, crash 8.0.6) are
 # most of the time, and only storm, storm-kdump and storm-612 need them: the Debian
@@ -23,7 +22,7 @@ declare -A skernel=()
 # in the background at nice 19, below QEMU's nice 10, so the builds take the CPU the
 # dumps leave idle (booting, settling, waiting on the guest).  The scenarios that need a
 # build run last, each after its build has ended.
-declare -A kernels=() kpid=()
+declare -A kernels=() kpid=() skernel=()
 need_crash=0 first=() later=()
 for s in $want; do
   KIND= SERIES=6.1 REF_CC=gcc REF_FIX=reverted ACTION= CAPTURE=snapshot; "scenario_${s//-/_}" || die "unknown scenario $s"
