@@ -77,6 +77,11 @@ done
 # Builds no scenario waited for (none of the wanted ones needed them) still end here.
 for k in "${!kpid[@]}"; do wait "${kpid[$k]}" || failed+=("kernel $k"); done
 
+# Each kernel's vmlinux with a gdb index, for the tests' crash sessions (gdb-index.sh).
+while read -r v; do
+  d=${v%/*}; timed "gdb index ${d##*/}" "$FACTORY_DIR/gdb-index.sh" "$v" >/dev/null || failed+=("gdb index $v")
+done < <(python3 -c 'import json, sys; print("\n".join(sorted({json.loads(l)["vmlinux"] for l in open(sys.argv[1]) if l.strip()})))' "$entries")
+
 # Merge with the index entries of scenarios not rebuilt this time (vmcores.sh storm).
 mkdir -p "$(dirname "$index")"
 python3 - "$index" "$entries" <<'PY'
@@ -86,6 +91,9 @@ old = []
 if os.path.exists(index):
     try: old = json.load(open(index)).get("scenarios", [])
     except Exception: old = []
+for e in new:
+    if os.path.exists(e["vmlinux"] + ".gdb-index"):
+        e["crash_vmlinux"] = e["vmlinux"] + ".gdb-index"
 names = {e["name"] for e in new}
 keep = [e for e in old if e["name"] not in names and os.path.exists(e.get("vmcore", ""))]
 order = {n: i for i, n in enumerate(["healthy", "healthy-elf", "stale-fixed", "storm", "scale", "corrupt", "pt-hole",

@@ -82,6 +82,14 @@ def crash_of(entry):
     return c
 
 
+def vmlinux_of(entry):
+    """The vmlinux crash opens: the factory's copy with a gdb index when it made one
+    (the index's "crash_vmlinux", scripts/vmcores/gdb-index.sh: crash starts 2-3x
+    faster, same answers; e2e.py checks that), else the kernel's own file."""
+    v = entry.get("crash_vmlinux")
+    return v if v and os.path.exists(v) else entry["vmlinux"]
+
+
 def so_for(entry, so):
     """The extension built for the entry's crash: BUILD/kvmtimer.so for the system's
     crash, BUILD/crash-VERSION/kvmtimer.so for $CACHE/crash/VERSION/crash."""
@@ -97,7 +105,8 @@ def run(entry, cmds, so=DEFAULT_SO, mod=True, extend=True, timeout=600, env=None
     """Run crash on entry's dump.  Prologue: `mod -s M KO` for each module the
     entry lists (unless mod=False), `extend SO` (unless extend=False).  Returns a
     Session whose outputs line up with cmds (prologue outputs are dropped).
-    The crash binary and the extension follow the entry (crash_of, so_for)."""
+    The crash binary, the extension and the vmlinux follow the entry (crash_of,
+    so_for, vmlinux_of); vmlinux= overrides the last."""
     so = so_for(entry, so)
     pro = []
     if mod:
@@ -117,7 +126,7 @@ def run(entry, cmds, so=DEFAULT_SO, mod=True, extend=True, timeout=600, env=None
     t0 = time.time()
     timed_out = False
     try:
-        p = subprocess.run([crash_of(entry), "-s", vmlinux or entry["vmlinux"], entry["vmcore"]],
+        p = subprocess.run([crash_of(entry), "-s", vmlinux or vmlinux_of(entry), entry["vmcore"]],
                            input="\n".join(script) + "\n", capture_output=True, text=True,
                            errors="replace", timeout=timeout, env=e)
         stdout, stderr, rc = p.stdout, p.stderr, p.returncode
