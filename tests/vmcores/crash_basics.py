@@ -5,7 +5,7 @@ Per dump (crash in batch mode: the index's "crash", Debian's 8.0.2 by default an
 for 6.12 kernels; `mod -s kvm KO` where KVM is a module):
   opens        crash starts, RELEASE matches the kernel the guest ran, VMCOREINFO present
   vm_list      `list -H vm_list -o kvm.vm_list` finds as many VMs as the manifest has
-  vcpus        `struct kvm.online_vcpus,userspace_pid` per VM = manifest (count and pids)
+  vcpus        `list -s kvm.online_vcpus,userspace_pid`: per VM = manifest (count and pids)
   hrtimers     `timer -r` lists the apic_timer_fn hrtimers the manifest implies
 Scenario extras:
   stale-fixed  tkr_mono.base moved by the injection; apic_timer_fn timers behind it
@@ -22,6 +22,9 @@ The family (healthy, stale-fixed, storm, ...) comes from the index entry's "fami
 crash 8.0.2 cannot walk the tasks or exception stacks of QEMU snapshots: no bt/ps there.
 """
 import json, os, re, subprocess, sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "ext"))
+from crashrun import vmlinux_of  # noqa: E402  (the gdb-indexed vmlinux where the factory made one)
 
 N = 0
 FAILS = 0
@@ -50,7 +53,7 @@ def crash(e, cmds, timeout=300):
         script += ["!echo ==KVMT-%d==" % i, c]
     script = "\n".join(script + ["quit"]) + "\n"
     try:
-        p = subprocess.run([e.get("crash") or "crash", "-s", e["vmlinux"], e["vmcore"]], input=script,
+        p = subprocess.run([e.get("crash") or "crash", "-s", vmlinux_of(e), e["vmcore"]], input=script,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            text=True, timeout=timeout)
         out = p.stdout
@@ -94,13 +97,38 @@ def check(e):
     corrupt = fam.startswith("corrupt")
     if fam == "pt-hole":
         return check_pt_hole(e, m)
-    cmds = ["sys", "help -D", "list -H vm_list -o kvm.vm_list"]
+    # One crash session per dump (each start is seconds of symbol loading): the basics,
+    # then each family's commands, all known from the manifest before crash runs.
+    cmds = ["sys", "help -D", "list -H vm_list -o kvm.vm_list -s kvm.online_vcpus,userspace_pid"]
     if not corrupt:           # the planted rbtree cycle would make timer -r loop forever
         cmds.append("timer -r")
+    part = {}
+
+    def add(key, more):
+        part[key] = (len(cmds), len(more))
+        cmds.extend(more)
+
+    if fam == "stale-fixed":
+        add("tk", ["p tk_core.timekeeper.tkr_mono.base", "p shadow_timekeeper.tkr_mono.base"])
+    if fam == "storm":
+        st = fac["storm"]
+        add("storm", ["p hrtimer_bases:%d" % st["cpu"], "struct hrtimer.function %s" % st["hrtimer"],
+                      "p ((struct kvm_lapic *)%s)->lapic_timer.target_expiration" % st["kvm_lapic"],
+                      "p tk_core.timekeeper.tkr_mono.base"])
+    if e.get("capture") == "kdump":
+        add("kdump", ["p panic_cpu"] + (["bt -c %d" % fac["storm"]["cpu"]] if fam == "storm" else []))
+    if corrupt:
+        dm = fac["corruption"]["damages"]
+        add("rd", ["rd -64 %s 1" % d["address"] for d in dm] + ["rd -64 0xffff8000deadb000 1"])
     r = crash(e, cmds)
     out = "".join(r)
     o_sys, o_hd, o_list = r[1], r[2], r[3]
-    o_tim = r[4] if len(r) > 4 else ""
+    o_tim = r[4] if not corrupt else ""
+
+    def outs(key):
+        i, n = part[key]
+        return r[1 + i:1 + i + n]
+
     rel = re.search(r"RELEASE: (\S+)", o_sys)
     ok(rel and rel.group(1) == fac["kernel"]["uname"],
        "%s: crash opens the dump, RELEASE %s" % (name, fac["kernel"]["uname"]), out[-2000:])
@@ -110,9 +138,9 @@ def check(e):
     if corrupt:
         ok(re.search(r"dead000000000100", o_list) is not None,
            "%s: crash's vm_list walk stops at the wild pointer 0xdead000000000100" % name, o_list[-800:])
-    # vCPUs and pids, one struct command per VM
+    # vCPUs and pids: the members `list -s` printed for each VM
     if kvms:
-        o2 = "".join(crash(e, ["struct kvm.online_vcpus,userspace_pid %s" % a for a in kvms])[1:])
+        o2 = o_list
         counts = sorted(int(x) for x in re.findall(r"counter = (\d+)", o2))
         pids = sorted(int(x) for x in re.findall(r"userspace_pid = (\d+)", o2))
         ok(counts == ncpu_vm, "%s: online_vcpus per VM %s" % (name, ncpu_vm), "crash: %s" % counts)
@@ -129,7 +157,7 @@ def check(e):
            "%s: timer -r lists %d apic_timer_fn hrtimers (manifest: %d armed)" % (name, len(t), want))
     if fam == "stale-fixed":
         inj = fac["injection"]
-        o3 = "".join(crash(e, ["p tk_core.timekeeper.tkr_mono.base", "p shadow_timekeeper.tkr_mono.base"])[1:])
+        o3 = "".join(outs("tk"))
         vals = [int(x) for x in re.findall(r"^\$\d+ = (-?\d+)$", o3, re.M)]
         want = [int(f["new"], 16) for f in inj["fields"] if f["symbol"].endswith("tkr_mono.base")]
         ok(vals == want, "%s: tkr_mono.base moved by %d s as recorded" % (name, inj["seconds"]),
@@ -137,8 +165,7 @@ def check(e):
         behind = [x for x in apic_timers(o_tim) if vals and x[0] < vals[0] - 10**9]
         ok(len(behind) >= 1, "%s: %d apic_timer_fn hrtimers more than 1 s behind now" % (name, len(behind)))
     if fam == "storm":
-        st = fac["storm"]
-        o4, o5 = crash(e, ["p hrtimer_bases:%d" % st["cpu"], "struct hrtimer.function %s" % st["hrtimer"]])[1:]
+        o4, o5, o7a, o7b = outs("storm")
         runs = re.findall(r"running = (0x[0-9a-f]+)", o4)
         ok(len(runs) > st["clock_base"] and runs[st["clock_base"]] == st["hrtimer"],
            "%s: CPU %d clock_base[%d].running = %s" % (name, st["cpu"], st["clock_base"], st["hrtimer"]), o4[-1500:])
@@ -147,8 +174,7 @@ def check(e):
         # The lag again from the dump, not from the manifest: crash reads the planted
         # timer's target_expiration and the timekeeper's base; their difference must be
         # the manifest's lag, and large (the clock jumped).
-        o7 = "".join(crash(e, ["p ((struct kvm_lapic *)%s)->lapic_timer.target_expiration" % st["kvm_lapic"],
-                               "p tk_core.timekeeper.tkr_mono.base"])[1:])
+        o7 = o7a + o7b
         got = [int(x) for x in re.findall(r"^\$\d+ = (-?\d+)$", o7, re.M)]
         lag = got[1] - got[0] if len(got) == 2 else None
         ok(lag is not None and lag == st["lag_ns"] and lag > 100 * 10**9,
@@ -156,8 +182,7 @@ def check(e):
            % (name, "%.0f" % (lag / 1e9) if lag is not None else "?", st["lag_ns"] / 1e9), o7[-500:])
     if e.get("capture") == "kdump":
         kd = fac["kdump"]
-        cmds = ["p panic_cpu"] + (["bt -c %d" % fac["storm"]["cpu"]] if fam == "storm" else [])
-        r7 = crash(e, cmds)
+        r7 = [""] + outs("kdump")
         ok(re.search(r"PANIC: .*NMI", o_sys) is not None, "%s: crash's sys shows the NMI panic" % name, o_sys[-800:])
         lvl = re.search(r"-d\s*(\d+)", kd["makedumpfile"])
         ok(lvl and re.search(r"dump_level: %s\b" % lvl.group(1), o_hd) is not None,
@@ -170,9 +195,7 @@ def check(e):
                "%s: bt -c %d runs inside hrtimer_interrupt (the catch-up loop)" % (name, fac["storm"]["cpu"]),
                r7[2][-1500:])
     if corrupt:
-        dm = fac["corruption"]["damages"]
-        o6 = "".join(crash(e, ["rd -64 %s 1" % d["address"] for d in dm]
-                           + ["rd -64 0xffff8000deadb000 1"])[1:])
+        o6 = "".join(outs("rd"))
         for d in dm:
             a = int(d["address"], 16)
             mm = re.search(r"^%x:\s+([0-9a-f]+)" % a, o6, re.M)
