@@ -4,7 +4,7 @@
 # (39 min on a cold `make check`, beside the kernels) into $(CACHE)/crash/8.0.6 and
 # prints that directory; the test drivers run each dump in the crash its index entry
 # names ("crash"), with the extension built for that crash: $(BUILD)/crash-8.0.6/kvmtimer.so.
-# Not part of `make all` (that would put a 13-minute build in front of `make unit`);
+# Not part of `make all` (that would put a long build in front of `make unit`);
 # the suites that open dumps depend on it.
 CRASH_NEW_VER := 8.0.6
 CRASH_NEW_DIR := $(CACHE)/crash/$(CRASH_NEW_VER)

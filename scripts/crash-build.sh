@@ -79,8 +79,9 @@ t0=$SECONDS
 # build is the largest single part.  Measured on six of gdb's heaviest units (target,
 # remote, gdbarch, dwarf2/read, symtab, infrun), user CPU seconds, idle machine, two
 # runs each: -O2 31-34, -O1 20-22, -O0 17-18.  -O0 would save little more and leave
-# gdb's DWARF reading, which every crash session starts with, unoptimised.  GDB_CONF_FLAGS (crash passes it to gdb's configure; on the command line
-# it overrides the Makefile's): gdbserver (~54 C++ units) and libctf (~33 C units,
+# gdb's DWARF reading, which every crash session starts with, unoptimised.
+# GDB_CONF_FLAGS (crash passes it to gdb's configure; on the command line it overrides
+# the Makefile's): gdbserver (~54 C++ units) and libctf (~33 C units,
 # CTF type sections, which kernels do not carry) are not part of what crash links.
 # Nice 19: the dump factory's QEMU runs at nice 10 beside this build on a cold run and
 # should not be slowed by it.

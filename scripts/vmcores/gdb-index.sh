@@ -2,10 +2,9 @@
 # gdb-index.sh VMLINUX — make (or reuse) VMLINUX.gdb-index beside it and print its path:
 # the same file plus a .gdb_index section (Debian's gdb-add-index).  With it, crash's
 # gdb looks a symbol or type up in the index and reads only the compilation units that
-# hold it; without it, gdb scans all of vmlinux's DWARF when crash starts, then searches
-# it on every `struct`.  Measured on the factory's dumps: a crash start 14 -> 7.5 s on
-# Debian's 6.12 vmlinux, the cli-backend queries 29.5 -> 11.8 s (6.12), 17.3 -> 6.9 s (6.1),
-# identical output.  The tests' crash sessions open this copy (the index's "crash_vmlinux",
+# hold it; without it, gdb builds partial symbol tables from all of vmlinux's DWARF when
+# crash starts, then searches those (what it saves: vmcores/README.md, index.json).
+# The tests' crash sessions open this copy (the index's "crash_vmlinux",
 # tests/ext/crashrun.py); tests/ext/e2e.py checks that the plain file gives the same
 # answers, and the factory's own checks (crashcheck.sh) use the plain file, as a user would.
 # Cached with the kernel it belongs to (a rebuilt kernel lands in a new directory).

@@ -788,11 +788,11 @@ def check_debuginfo(name, entry, so):
     # /lib/modules/<release>, /usr/lib/debug/...) finds no kvm.ko.
     tmp = tempfile.mkdtemp(prefix="kvmtimer-nodbg-")
     try:
-        vml = os.path.join(tmp, "vmlinux")
+        vml, src = os.path.join(tmp, "vmlinux"), crashrun.vmlinux_of(entry)
         try:
-            os.link(crashrun.vmlinux_of(entry), vml)
+            os.link(src, vml)
         except OSError:
-            shutil.copyfile(crashrun.vmlinux_of(entry), vml)
+            shutil.copyfile(src, vml)
         s = crashrun.run(entry, ["kvmlapic -a", "p jiffies", "kvmtriage", "mod -s kvm %s" % ko,
                                  "kvmlapic -a -j"], so=so, mod=False, vmlinux=vml,
                          env={"CRASH_MODULE_PATH": tmp})

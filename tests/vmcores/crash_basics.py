@@ -140,9 +140,8 @@ def check(e):
            "%s: crash's vm_list walk stops at the wild pointer 0xdead000000000100" % name, o_list[-800:])
     # vCPUs and pids: the members `list -s` printed for each VM
     if kvms:
-        o2 = o_list
-        counts = sorted(int(x) for x in re.findall(r"counter = (\d+)", o2))
-        pids = sorted(int(x) for x in re.findall(r"userspace_pid = (\d+)", o2))
+        counts = sorted(int(x) for x in re.findall(r"counter = (\d+)", o_list))
+        pids = sorted(int(x) for x in re.findall(r"userspace_pid = (\d+)", o_list))
         ok(counts == ncpu_vm, "%s: online_vcpus per VM %s" % (name, ncpu_vm), "crash: %s" % counts)
         ok(pids == sorted(v["pid"] for v in m["vms"]), "%s: userspace_pid of every VM" % name,
            "crash %s manifest %s" % (pids, sorted(v["pid"] for v in m["vms"])))
@@ -165,7 +164,7 @@ def check(e):
         behind = [x for x in apic_timers(o_tim) if vals and x[0] < vals[0] - 10**9]
         ok(len(behind) >= 1, "%s: %d apic_timer_fn hrtimers more than 1 s behind now" % (name, len(behind)))
     if fam == "storm":
-        o4, o5, o7a, o7b = outs("storm")
+        o4, o5, *o_lag = outs("storm")
         runs = re.findall(r"running = (0x[0-9a-f]+)", o4)
         ok(len(runs) > st["clock_base"] and runs[st["clock_base"]] == st["hrtimer"],
            "%s: CPU %d clock_base[%d].running = %s" % (name, st["cpu"], st["clock_base"], st["hrtimer"]), o4[-1500:])
@@ -174,7 +173,7 @@ def check(e):
         # The lag again from the dump, not from the manifest: crash reads the planted
         # timer's target_expiration and the timekeeper's base; their difference must be
         # the manifest's lag, and large (the clock jumped).
-        o7 = o7a + o7b
+        o7 = "".join(o_lag)
         got = [int(x) for x in re.findall(r"^\$\d+ = (-?\d+)$", o7, re.M)]
         lag = got[1] - got[0] if len(got) == 2 else None
         ok(lag is not None and lag == st["lag_ns"] and lag > 100 * 10**9,
@@ -182,18 +181,18 @@ def check(e):
            % (name, "%.0f" % (lag / 1e9) if lag is not None else "?", st["lag_ns"] / 1e9), o7[-500:])
     if e.get("capture") == "kdump":
         kd = fac["kdump"]
-        r7 = [""] + outs("kdump")
+        o_pc, *o_bt = outs("kdump")
         ok(re.search(r"PANIC: .*NMI", o_sys) is not None, "%s: crash's sys shows the NMI panic" % name, o_sys[-800:])
         lvl = re.search(r"-d\s*(\d+)", kd["makedumpfile"])
         ok(lvl and re.search(r"dump_level: %s\b" % lvl.group(1), o_hd) is not None,
            "%s: help -D shows dump_level %s (makedumpfile %s)" % (name, lvl.group(1) if lvl else "?", kd["makedumpfile"]),
            o_hd[-1200:])
-        pc = re.search(r"counter = (\d+)", r7[1])
-        ok(pc and int(pc.group(1)) == kd["panic_cpu"], "%s: panic_cpu = %d as recorded" % (name, kd["panic_cpu"]), r7[1][-300:])
+        pc = re.search(r"counter = (\d+)", o_pc)
+        ok(pc and int(pc.group(1)) == kd["panic_cpu"], "%s: panic_cpu = %d as recorded" % (name, kd["panic_cpu"]), o_pc[-300:])
         if fam == "storm":
-            ok("hrtimer_interrupt" in r7[2],
+            ok("hrtimer_interrupt" in o_bt[0],
                "%s: bt -c %d runs inside hrtimer_interrupt (the catch-up loop)" % (name, fac["storm"]["cpu"]),
-               r7[2][-1500:])
+               o_bt[0][-1500:])
     if corrupt:
         o6 = "".join(outs("rd"))
         for d in dm:
